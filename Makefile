@@ -1,0 +1,28 @@
+# trainperf: `make demo` runs a real benchmark, `make test` runs the tests. Both install what is missing.
+BUILD_DIR ?= build
+THREADS ?= 2
+DEMO_DIR ?= experiments/demo-$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build $(BUILD_DIR)
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j2
+
+demo: build
+	$(BUILD_DIR)/trainperf run --workload fmnist_mlp --submission nadamw --ruleset self \
+	  --threads $(THREADS) --experiment-dir $(DEMO_DIR)
+
+bench: build
+	$(BUILD_DIR)/bench/bench_fmnist_step --threads $(THREADS)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,12 @@
+// Everything a submission author includes.
+#pragma once
+
+#include <trainperf/distributed.h>
+#include <trainperf/hparams.h>
+#include <trainperf/seeding.h>
+#include <trainperf/submission.h>
+#include <trainperf/train_state.h>
+#include <trainperf/types.h>
+#include <trainperf/workload.h>
+
+#define TRAINPERF_API_VERSION 1

@@ -1,0 +1,94 @@
+// A workload: data + model + loss + evaluation + targets + budget (AlgoPerf semantics).
+#pragma once
+
+#include <trainperf/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace trainperf {
+
+class Communicator;
+
+// Every model is a module whose forward takes a whole batch (the workload knows its inputs).
+class Model : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const Batch& batch) = 0;
+};
+using ModelPtr = std::shared_ptr<Model>;
+
+// Knobs AlgoPerf lets a submission set on the model (as hyperparameters), nothing else.
+struct ModelOptions {
+  double dropout_rate = 0.0;
+  double aux_dropout_rate = 0.0;
+};
+
+struct WorkloadSpec {
+  std::string name;
+  std::string description;
+  std::string target_metric;  // column suffix, e.g. "accuracy" -> validation/accuracy
+  Goal goal = Goal::Maximize;
+  double validation_target = 0;
+  double test_target = 0;
+  double max_runtime_s = 0;  // budget before the ruleset multiplier
+  int64_t step_hint = 0;     // steps the reference schedule is sized for
+  double eval_period_s = 0;  // wall-clock seconds between evals
+  int64_t reference_batch_size = 0;  // batch size of the target-setting runs
+  int64_t num_train_examples = 0;
+  int64_t num_eval_train_examples = 0;
+  int64_t num_validation_examples = 0;
+  int64_t num_test_examples = 0;
+  std::string base_workload;  // set for held-out variants
+};
+
+struct DataOptions {
+  std::string data_dir;  // empty: the workload's default location
+  torch::Device device = torch::kCPU;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  virtual const WorkloadSpec& spec() const = 0;
+
+  // Untimed: read the data and build the input pipeline. Throws DataError naming the file.
+  virtual void load_data(const DataOptions& options) = 0;
+
+  // Endless training stream; each rank receives its shard of a global batch.
+  virtual std::unique_ptr<BatchStream> train_stream(int64_t global_batch_size, uint64_t seed,
+                                                    const DistInfo& dist) = 0;
+
+  // Untimed: a freshly initialised model on the workload's device.
+  virtual ModelPtr init_model(uint64_t seed, const ModelOptions& options) = 0;
+
+  // Parameter kinds for submissions; the default infers them from the module tree.
+  virtual std::vector<ParamInfo> param_infos(Model& model) const;
+
+  // Forward pass. update_batch_norm=false runs train mode without touching running statistics
+  // (SAM's second pass, Schedule-Free's evaluation point).
+  virtual torch::Tensor model_fn(Model& model, const Batch& batch, ForwardMode mode,
+                                 bool update_batch_norm = true) const;
+
+  // Summed loss and count over the batch (weights respected), with optional label smoothing.
+  virtual LossOutput loss(const torch::Tensor& logits, const Batch& batch,
+                          double label_smoothing = 0.0) const = 0;
+
+  // Metrics on one split; includes "loss", the target metric and "num_examples". Under data
+  // parallelism each rank evaluates its shard and the sums are all-reduced through `comm`.
+  virtual Metrics evaluate(Model& model, Split split, Communicator& comm) = 0;
+
+  // The runner's stopping test (strict, as AlgoPerf's workloads do).
+  bool reaches(double value, double target) const {
+    return spec().goal == Goal::Maximize ? value > target : value < target;
+  }
+};
+
+// Raised when a dataset is missing, truncated or corrupt; the message says which file and what to do.
+class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace trainperf

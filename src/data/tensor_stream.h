@@ -1,0 +1,27 @@
+// An endless, reshuffled-every-epoch stream of batches over in-memory tensors.
+#pragma once
+
+#include <trainperf/types.h>
+
+#include <cstdint>
+
+namespace trainperf {
+
+class TensorBatchStream final : public BatchStream {
+ public:
+  // Each rank takes its slice [rank*b/world, (rank+1)*b/world) of every global batch.
+  TensorBatchStream(torch::Tensor inputs, torch::Tensor targets, int64_t global_batch_size, uint64_t seed,
+                    DistInfo dist);
+  Batch next() override;
+  int64_t epoch() const { return epoch_; }
+
+ private:
+  void reshuffle();
+
+  torch::Tensor inputs_, targets_, order_;
+  int64_t global_batch_, local_batch_, offset_in_batch_;
+  int64_t cursor_ = 0, epoch_ = -1;
+  at::Generator gen_;
+};
+
+}  // namespace trainperf

@@ -1,0 +1,45 @@
+// NAdamW: AdamW with a Nesterov look-ahead on the first moment (AlgoPerf's baseline update rule).
+//   x <- x (1 - lr wd);  m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2
+//   x <- x - lr (b1 m + (1-b1) g) / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)
+#pragma once
+
+#include <torch/torch.h>
+
+namespace trainperf {
+
+struct NAdamWOptions : public torch::optim::OptimizerCloneableOptions<NAdamWOptions> {
+  NAdamWOptions(double lr = 1e-3) : lr_(lr) {}
+  TORCH_ARG(double, lr);
+  TORCH_ARG(double, beta1) = 0.9;
+  TORCH_ARG(double, beta2) = 0.999;
+  TORCH_ARG(double, eps) = 1e-8;
+  TORCH_ARG(double, weight_decay) = 0.0;
+
+ public:
+  void serialize(torch::serialize::OutputArchive& archive) const override;
+  void serialize(torch::serialize::InputArchive& archive) override;
+  double get_lr() const override { return lr(); }
+  void set_lr(const double lr) override { this->lr(lr); }
+};
+
+struct NAdamWParamState : public torch::optim::OptimizerCloneableParamState<NAdamWParamState> {
+  TORCH_ARG(int64_t, step) = 0;
+  TORCH_ARG(torch::Tensor, exp_avg);
+  TORCH_ARG(torch::Tensor, exp_avg_sq);
+
+ public:
+  void serialize(torch::serialize::OutputArchive& archive) const override;
+  void serialize(torch::serialize::InputArchive& archive) override;
+};
+
+class NAdamW : public torch::optim::Optimizer {
+ public:
+  NAdamW(std::vector<torch::optim::OptimizerParamGroup> groups, NAdamWOptions defaults = {});
+  NAdamW(std::vector<torch::Tensor> params, NAdamWOptions defaults = {});
+
+  torch::Tensor step(LossClosure closure = nullptr) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+};
+
+}  // namespace trainperf

@@ -1,0 +1,51 @@
+// Runs the trials of one study of one submission on one workload into the AlgoPerf log layout,
+// printing a settings table, one progress line per eval and a summary.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runner/runner.h"
+
+namespace trainperf {
+
+struct StudyRequest {
+  std::string workload;
+  std::string submission;
+  Ruleset ruleset = Ruleset::External;
+  RulesVersion rules = RulesVersion::V06;
+  std::string search_space_path;  // empty: the submission's own
+  int trials = 5;                 // external tuning; self-tuning runs one
+  int study = 0;
+  uint64_t seed = 0;
+  std::filesystem::path experiment_dir = "experiments";
+  std::optional<int64_t> max_steps;
+  int threads = 0;  // 0: all cores
+  std::string device = "cpu";
+  std::string data_dir;
+  nlohmann::json flags;  // the command's options, written to flags_0.json
+};
+
+struct TrialOutcome {
+  int trial = 0;  // 1-based, as in trial_<i>
+  std::filesystem::path dir;
+  uint64_t seed = 0;
+  TrialResult result;
+  bool skipped = false;  // already finished on disk
+};
+
+// Seed of trial `trial` of study `study` on `workload`, derived from the base seed.
+uint64_t trial_seed(uint64_t base, int study, const std::string& workload, int trial);
+// Seed of a study's quasi-random search sequence.
+uint64_t search_seed(uint64_t base, int study, const std::string& workload);
+
+std::vector<TrialOutcome> run_study(const StudyRequest& request, std::ostream& out);
+
+torch::Device parse_device(const std::string& name);
+
+}  // namespace trainperf

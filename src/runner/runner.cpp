@@ -1,0 +1,259 @@
+#include "runner/runner.h"
+
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace trainperf {
+
+const char* to_string(RulesVersion v) { return v == RulesVersion::V05 ? "v0.5" : "v0.6"; }
+const char* to_string(Ruleset r) { return r == Ruleset::Self ? "self" : "external"; }
+
+const char* to_string(TrialStatus s) {
+  switch (s) {
+    case TrialStatus::ReachedTargets: return "reached_targets";
+    case TrialStatus::BudgetExhausted: return "budget_exhausted";
+    case TrialStatus::TrainingComplete: return "training_complete";
+    case TrialStatus::MaxSteps: return "max_steps";
+    case TrialStatus::Diverged: return "diverged";
+  }
+  return "unknown";
+}
+
+double budget_multiplier(Ruleset ruleset, RulesVersion rules) {
+  if (ruleset == Ruleset::External) return 1.0;
+  return rules == RulesVersion::V05 ? 3.0 : 1.5;
+}
+
+ModelOptions model_options_from(const Hyperparameters& hparams) {
+  ModelOptions o;
+  o.dropout_rate = hparams.number_or("dropout_rate", 0.0);
+  o.aux_dropout_rate = hparams.number_or("aux_dropout_rate", 0.0);
+  return o;
+}
+
+std::vector<std::pair<std::string, double>> EvalRecord::columns() const {
+  std::vector<std::pair<std::string, double>> cols = {
+      {"global_step", static_cast<double>(global_step)},
+      {"score", submission_time},
+      {"total_duration", total_duration},
+      {"accumulated_submission_time", submission_time},
+      {"accumulated_eval_time", accumulated_eval_time},
+      {"accumulated_logging_time", accumulated_logging_time},
+      {"preemption_count", 0.0},
+  };
+  for (const char* split : {"train", "validation", "test"}) {
+    auto it = metrics.find(split);
+    if (it == metrics.end()) continue;
+    for (const auto& [name, value] : it->second) cols.emplace_back(std::string(split) + "/" + name, value);
+  }
+  return cols;
+}
+
+namespace {
+
+// The bookkeeping of one running trial; the loop below reads like the rules.
+class TrialLoop {
+ public:
+  TrialLoop(Workload& w, Submission& s, const Hyperparameters& h, const TrialOptions& o, Communicator& c)
+      : workload_(w), submission_(s), hparams_(h), options_(o), comm_(c) {
+    clock_ = options_.clock ? options_.clock : &steady_;
+    sync_ = options_.synchronize;
+    if (!sync_) {
+      torch::Device device = options_.device;
+      sync_ = [device] {
+        if (device.is_cuda()) torch::cuda::synchronize(device.index());
+      };
+    }
+  }
+
+  TrialResult run() {
+    const WorkloadSpec& spec = workload_.spec();
+    TrialSeeds seeds{options_.seed};
+    const DistInfo dist = comm_.info();
+
+    // Untimed set-up.
+    const int64_t batch_size = submission_.batch_size(spec);
+    auto stream = workload_.train_stream(batch_size, seeds.data(), dist);
+    torch::manual_seed(torch_seed(seeds.model_init()));
+    ModelPtr model = workload_.init_model(seeds.model_init(), model_options_from(hparams_));
+    std::vector<torch::Tensor> all_params = model->parameters();
+    std::vector<torch::Tensor> buffers = model->buffers();
+    comm_.broadcast(all_params, 0);
+    comm_.broadcast(buffers, 0);
+    params_ = workload_.param_infos(*model);
+    state_.max_runtime_s = spec.max_runtime_s * budget_multiplier(options_.ruleset, options_.rules);
+    result_.max_runtime_s = state_.max_runtime_s;
+
+    torch::manual_seed(torch_seed(seeds.optimizer_init()));
+    submission_.init_optimizer_state(
+        InitContext{workload_, *model, params_, hparams_, options_.ruleset, seeds.optimizer_init(), comm_});
+
+    const double start = stamp();
+    double prev_end = start;
+    double last_eval_end = start;
+
+    while (true) {
+      if (options_.max_steps && state_.global_step >= *options_.max_steps) {
+        result_.status = TrialStatus::MaxSteps;
+        // A final look at the model unless the last eval already saw this step.
+        if (state_.global_step > last_eval_step_ && prepare_and_check_budget(*model, seeds, prev_end))
+          evaluate(*model, start);
+        break;
+      }
+      // Timed: data selection + update.
+      const uint64_t step_seed = seeds.step(state_.global_step);
+      torch::manual_seed(torch_seed(step_seed));
+      StepContext ctx = context(*model, step_seed);
+      Batch batch = submission_.data_selection(ctx, *stream);
+      StepResult step = submission_.update_params(ctx, batch);
+      state_.global_step += 1;
+      const double end = stamp();
+      state_.accumulated_submission_time += end - prev_end;
+      prev_end = end;
+
+      // Untimed: divergence check (reading the loss forces a device sync).
+      last_loss_ = step.loss.defined() ? step.loss.item<double>() : 0.0;
+      const double after_check = stamp();
+      logging_time_ += after_check - end;
+      prev_end = after_check;
+      if (!std::isfinite(last_loss_)) {
+        result_.status = TrialStatus::Diverged;
+        result_.message = "training loss became " + std::to_string(last_loss_) + " at step " +
+                          std::to_string(state_.global_step);
+        break;
+      }
+      if (options_.rules == RulesVersion::V05 &&
+          state_.accumulated_submission_time >= state_.max_runtime_s) {
+        result_.status = TrialStatus::BudgetExhausted;
+        break;
+      }
+
+      const bool complete = step.training_complete;
+      const bool eval_due =
+          state_.global_step == 1 || (end - last_eval_end) >= workload_.spec().eval_period_s || complete;
+      if (!eval_due) continue;
+
+      if (!prepare_and_check_budget(*model, seeds, prev_end)) {
+        result_.status = TrialStatus::BudgetExhausted;
+        break;
+      }
+      evaluate(*model, start);
+      last_eval_end = prev_end = clock_->now();
+      state_.last_eval_time = last_eval_end - start;
+
+      if (state_.validation_goal_reached && state_.test_goal_reached) {
+        result_.status = TrialStatus::ReachedTargets;
+        break;
+      }
+      if (complete) {
+        result_.status = TrialStatus::TrainingComplete;
+        break;
+      }
+    }
+    result_.global_step = state_.global_step;
+    result_.submission_time = state_.accumulated_submission_time;
+    result_.num_evals = state_.num_evals;
+    return result_;
+  }
+
+ private:
+  double stamp() {
+    sync_();
+    return comm_.all_reduce_max(clock_->now());
+  }
+
+  // prepare_for_eval (timed, v0.6 only), then whether submission time remains for an eval.
+  bool prepare_and_check_budget(Model& model, const TrialSeeds& seeds, double& prev_end) {
+    if (options_.rules == RulesVersion::V06) {
+      const double t0 = stamp();
+      submission_.prepare_for_eval(context(model, seeds.step(state_.global_step)));
+      const double t1 = stamp();
+      state_.accumulated_submission_time += t1 - t0;
+      prev_end = t1;
+    }
+    return state_.accumulated_submission_time < state_.max_runtime_s;
+  }
+
+  StepContext context(Model& model, uint64_t step_seed) {
+    return StepContext{workload_, model, params_, hparams_, last_eval_, state_.global_step,
+                       step_seed, state_, comm_};
+  }
+
+  void evaluate(Model& model, double start) {
+    const WorkloadSpec& spec = workload_.spec();
+    const double t0 = stamp();
+    {
+      torch::NoGradGuard no_grad;
+      last_eval_["train"] = workload_.evaluate(model, Split::EvalTrain, comm_);
+      last_eval_["validation"] = workload_.evaluate(model, Split::Validation, comm_);
+      last_eval_["test"] = workload_.evaluate(model, Split::Test, comm_);
+    }
+    const double t1 = stamp();
+    eval_time_ += t1 - t0;
+    state_.num_evals += 1;
+    last_eval_step_ = state_.global_step;
+
+    const double val = metric(last_eval_["validation"], spec.target_metric, "validation");
+    const double test = metric(last_eval_["test"], spec.target_metric, "test");
+    const bool val_now = workload_.reaches(val, spec.validation_target);
+    state_.validation_goal_reached = state_.validation_goal_reached || val_now;
+    state_.test_goal_reached = state_.test_goal_reached || workload_.reaches(test, spec.test_target);
+    if (val_now && !result_.time_to_target) {
+      result_.time_to_target = state_.accumulated_submission_time;
+      result_.step_to_target = state_.global_step;
+    }
+    const bool better = state_.num_evals == 1 ||
+                        (spec.goal == Goal::Maximize ? val > result_.best_validation
+                                                     : val < result_.best_validation);
+    if (better) result_.best_validation = val;
+
+    EvalRecord record;
+    record.global_step = state_.global_step;
+    record.submission_time = state_.accumulated_submission_time;
+    record.total_duration = t1 - start;
+    record.accumulated_eval_time = eval_time_;
+    record.accumulated_logging_time = logging_time_;
+    record.metrics = last_eval_;
+    record.last_train_loss = last_loss_;
+    record.lr = submission_.current_lr();
+    record.validation_goal_reached = state_.validation_goal_reached;
+    record.test_goal_reached = state_.test_goal_reached;
+    if (comm_.info().rank == 0 && options_.on_eval) options_.on_eval(record);
+    logging_time_ += clock_->now() - t1;
+  }
+
+  static double metric(const Metrics& m, const std::string& name, const char* split) {
+    auto it = m.find(name);
+    if (it == m.end())
+      throw std::logic_error(std::string("workload evaluation on ") + split + " lacks its target metric '" +
+                             name + "'");
+    return it->second;
+  }
+
+  Workload& workload_;
+  Submission& submission_;
+  const Hyperparameters& hparams_;
+  const TrialOptions& options_;
+  Communicator& comm_;
+  SteadyClock steady_;
+  Clock* clock_;
+  std::function<void()> sync_;
+  std::vector<ParamInfo> params_;
+  TrainState state_;
+  TrialResult result_;
+  std::map<std::string, Metrics> last_eval_;
+  double eval_time_ = 0, logging_time_ = 0, last_loss_ = 0;
+  int64_t last_eval_step_ = -1;
+};
+
+}  // namespace
+
+TrialResult run_trial(Workload& workload, Submission& submission, const Hyperparameters& hparams,
+                      const TrialOptions& options, Communicator& comm) {
+  return TrialLoop(workload, submission, hparams, options, comm).run();
+}
+
+}  // namespace trainperf

@@ -1,0 +1,76 @@
+// The timed training loop of one trial (benchmark-rules.md section 3).
+#pragma once
+
+#include <trainperf/seeding.h>
+#include <trainperf/submission.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runner/clock.h"
+
+namespace trainperf {
+
+enum class RulesVersion { V05, V06 };
+const char* to_string(RulesVersion v);
+const char* to_string(Ruleset r);
+
+// Budget multiplier of a ruleset: self-tuning x1.5 (v0.6) or x3 (v0.5); external x1.
+double budget_multiplier(Ruleset ruleset, RulesVersion rules);
+
+enum class TrialStatus { ReachedTargets, BudgetExhausted, TrainingComplete, MaxSteps, Diverged };
+const char* to_string(TrialStatus s);
+
+// One evaluation as it is logged (eval_measurements.csv row) and shown on the console.
+struct EvalRecord {
+  int64_t global_step = 0;
+  double submission_time = 0;  // "score" column
+  double total_duration = 0;
+  double accumulated_eval_time = 0;
+  double accumulated_logging_time = 0;
+  std::map<std::string, Metrics> metrics;  // "train" / "validation" / "test" -> metrics
+  double last_train_loss = 0;              // loss of the step before this eval
+  double lr = 0;                           // submission's current lr (NaN if none)
+  bool validation_goal_reached = false;
+  bool test_goal_reached = false;
+
+  // Column name -> value, AlgoPerf column names first, then "<split>/<metric>" sorted.
+  std::vector<std::pair<std::string, double>> columns() const;
+};
+
+struct TrialResult {
+  TrialStatus status = TrialStatus::BudgetExhausted;
+  int64_t global_step = 0;
+  double submission_time = 0;
+  double max_runtime_s = 0;
+  int64_t num_evals = 0;
+  // First eval whose validation metric beat the target (runner's strict test); empty if none.
+  std::optional<double> time_to_target;
+  std::optional<int64_t> step_to_target;
+  double best_validation = 0;  // best value of the target metric
+  std::string message;         // e.g. where the loss turned non-finite
+};
+
+struct TrialOptions {
+  Ruleset ruleset = Ruleset::External;
+  RulesVersion rules = RulesVersion::V06;
+  uint64_t seed = 0;
+  std::optional<int64_t> max_steps;
+  torch::Device device = torch::kCPU;
+  Clock* clock = nullptr;                                      // default: a steady clock
+  std::function<void()> synchronize;                           // default: device synchronize
+  std::function<void(const EvalRecord&)> on_eval;              // logging (untimed)
+};
+
+// Runs one trial. Untimed: data stream set-up, model init, init_optimizer_state, evals, logging.
+// Timed: data_selection + update_params per step, prepare_for_eval (v0.6).
+TrialResult run_trial(Workload& workload, Submission& submission, const Hyperparameters& hparams,
+                      const TrialOptions& options, Communicator& comm);
+
+// The dropout rates a trial's hyperparameters ask for (AlgoPerf names dropout_rate, aux_dropout_rate).
+ModelOptions model_options_from(const Hyperparameters& hparams);
+
+}  // namespace trainperf

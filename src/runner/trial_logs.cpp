@@ -1,0 +1,116 @@
+#include "runner/trial_logs.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <system_error>
+
+namespace trainperf {
+
+namespace fs = std::filesystem;
+
+fs::path trial_dir(const fs::path& experiment_dir, const std::string& submission, int study,
+                   const std::string& workload, int trial) {
+  return experiment_dir / submission / ("study_" + std::to_string(study)) /
+         (workload + "_" + kFramework) / ("trial_" + std::to_string(trial));
+}
+
+void ensure_directory(const fs::path& dir, const std::string& what) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw std::runtime_error("cannot create " + what + " '" + dir.string() + "': " +
+                             (ec ? ec.message() : "a file of that name is in the way"));
+  const fs::path probe = dir / ".trainperf_write_test";
+  {
+    std::ofstream out(probe);
+    if (!out) throw std::runtime_error(what + " '" + dir.string() + "' is not writable");
+  }
+  fs::remove(probe, ec);
+}
+
+void write_file_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "' (disk full?)");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error("cannot rename '" + tmp.string() + "' to '" + path.string() + "': " + ec.message());
+}
+
+TrialLog::TrialLog(fs::path dir) : dir_(std::move(dir)) {
+  if (is_finished(dir_))
+    throw std::logic_error("trial '" + dir_.string() + "' is already finished; its files are kept");
+  ensure_directory(dir_, "trial directory");
+  // An unfinished earlier attempt restarts from scratch.
+  for (const auto& entry : fs::directory_iterator(dir_)) fs::remove_all(entry.path());
+  csv_.open(dir_ / "eval_measurements.csv", std::ios::trunc);
+  if (!csv_) throw std::runtime_error("cannot write '" + (dir_ / "eval_measurements.csv").string() + "'");
+}
+
+void TrialLog::write_json(const std::string& filename, const nlohmann::json& j) {
+  write_file_atomic(dir_ / filename, j.dump(2) + "\n");
+}
+
+namespace {
+std::string format_value(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);  // shortest representation that round-trips
+}
+}  // namespace
+
+void TrialLog::append_eval(const EvalRecord& record) {
+  auto cols = record.columns();
+  if (header_.empty()) {
+    for (const auto& c : cols) header_.push_back(c.first);
+    std::string line;
+    for (const auto& h : header_) line += (line.empty() ? "" : ",") + h;
+    csv_ << line << '\n';
+  }
+  std::map<std::string, double> by_name(cols.begin(), cols.end());
+  std::string line;
+  for (size_t i = 0; i < header_.size(); ++i) {
+    if (i) line += ',';
+    auto it = by_name.find(header_[i]);
+    if (it != by_name.end()) line += format_value(it->second);
+  }
+  csv_ << line << '\n';
+  csv_.flush();  // a killed run leaves every finished row readable
+  if (!csv_) throw std::runtime_error("cannot append to '" + (dir_ / "eval_measurements.csv").string() + "'");
+}
+
+nlohmann::json to_json(const TrialResult& r) {
+  nlohmann::json j = {
+      {"status", to_string(r.status)},
+      {"global_step", r.global_step},
+      {"submission_time", r.submission_time},
+      {"max_runtime", r.max_runtime_s},
+      {"num_evals", r.num_evals},
+      {"best_validation", r.best_validation},
+      {"time_to_target", r.time_to_target ? nlohmann::json(*r.time_to_target) : nlohmann::json(nullptr)},
+      {"step_to_target", r.step_to_target ? nlohmann::json(*r.step_to_target) : nlohmann::json(nullptr)},
+  };
+  if (!r.message.empty()) j["message"] = r.message;
+  return j;
+}
+
+void TrialLog::finish(const TrialResult& result) {
+  csv_.close();
+  write_json("trial_result.json", to_json(result));
+}
+
+bool TrialLog::is_finished(const fs::path& dir) { return fs::exists(dir / "trial_result.json"); }
+
+nlohmann::json TrialLog::read_result(const fs::path& dir) {
+  std::ifstream in(dir / "trial_result.json");
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace trainperf

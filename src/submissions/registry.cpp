@@ -1,0 +1,59 @@
+#include "submissions/registry.h"
+
+#include <stdexcept>
+
+// One line per submission folder.
+#define TRAINPERF_SUBMISSION_FOLDERS(X) \
+  X(nadamw)
+
+namespace trainperf {
+
+#define TRAINPERF_DECLARE(folder) void register_##folder(SubmissionRegistry&);
+TRAINPERF_SUBMISSION_FOLDERS(TRAINPERF_DECLARE)
+#undef TRAINPERF_DECLARE
+
+namespace {
+const std::string& embedded(const std::string& path) {
+  const auto& files = embedded_files();
+  auto it = files.find(path);
+  if (it == files.end()) throw std::logic_error("src/submissions/" + path + " was not compiled in");
+  return it->second;
+}
+}  // namespace
+
+SearchSpace SubmissionEntry::search_space() const {
+  const std::string path = folder + "/search_space.json";
+  return SearchSpace::parse(embedded(path), "src/submissions/" + path);
+}
+
+Hyperparameters SubmissionEntry::self_tuning_config() const {
+  const std::string path = folder + "/self_tuning.json";
+  return Hyperparameters::from_json(embedded(path), "src/submissions/" + path);
+}
+
+void SubmissionRegistry::add(SubmissionEntry entry) {
+  for (const auto& e : entries_)
+    if (e.name == entry.name) throw std::logic_error("submission '" + entry.name + "' registered twice");
+  entries_.push_back(std::move(entry));
+}
+
+const SubmissionEntry& SubmissionRegistry::find(const std::string& name) const {
+  for (const auto& e : entries_)
+    if (e.name == name) return e;
+  std::string known;
+  for (const auto& e : entries_) known += (known.empty() ? "" : ", ") + e.name;
+  throw std::invalid_argument("unknown submission '" + name + "'; known submissions: " + known);
+}
+
+const SubmissionRegistry& submissions() {
+  static const SubmissionRegistry registry = [] {
+    SubmissionRegistry r;
+#define TRAINPERF_REGISTER(folder) register_##folder(r);
+    TRAINPERF_SUBMISSION_FOLDERS(TRAINPERF_REGISTER)
+#undef TRAINPERF_REGISTER
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace trainperf

@@ -1,0 +1,115 @@
+#include "workloads/common/classification.h"
+
+#include <trainperf/distributed.h>
+#include <trainperf/seeding.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "data/tensor_stream.h"
+
+namespace trainperf {
+
+LossOutput softmax_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets,
+                                 const torch::Tensor& weights, double label_smoothing) {
+  const int64_t classes = logits.size(-1);
+  torch::Tensor logp = torch::log_softmax(logits, -1);
+  torch::Tensor nll = -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+  torch::Tensor per_example = nll;
+  if (label_smoothing > 0) {
+    torch::Tensor uniform = -logp.sum(-1) / static_cast<double>(classes);
+    per_example = (1.0 - label_smoothing) * nll + label_smoothing * uniform;
+  }
+  LossOutput out;
+  if (weights.defined()) {
+    per_example = per_example * weights;
+    out.count = weights.sum();
+  } else {
+    out.count = torch::tensor(static_cast<float>(targets.size(0)), logits.options());
+  }
+  out.summed = per_example.sum();
+  out.per_example = per_example;
+  return out;
+}
+
+void ClassificationWorkload::set_data(torch::Tensor train_x, torch::Tensor train_y, torch::Tensor val_x,
+                                      torch::Tensor val_y, torch::Tensor test_x, torch::Tensor test_y,
+                                      torch::Device device) {
+  device_ = device;
+  train_x_ = train_x;
+  train_y_ = train_y;
+  // A fixed random subset of the training split, as AlgoPerf's eval_train.
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(torch_seed(derive_seed(0, "eval_train_subset")));
+  const int64_t n = std::min<int64_t>(spec_.num_eval_train_examples, train_x.size(0));
+  torch::Tensor idx = torch::randperm(train_x.size(0), gen, torch::kLong).narrow(0, 0, n);
+  eval_x_[static_cast<int>(Split::EvalTrain)] = train_x.index_select(0, idx).to(device);
+  eval_y_[static_cast<int>(Split::EvalTrain)] = train_y.index_select(0, idx).to(device);
+  eval_x_[static_cast<int>(Split::Validation)] = val_x.to(device);
+  eval_y_[static_cast<int>(Split::Validation)] = val_y.to(device);
+  eval_x_[static_cast<int>(Split::Test)] = test_x.to(device);
+  eval_y_[static_cast<int>(Split::Test)] = test_y.to(device);
+  spec_.num_train_examples = train_x.size(0);
+  spec_.num_eval_train_examples = n;
+  spec_.num_validation_examples = val_x.size(0);
+  spec_.num_test_examples = test_x.size(0);
+}
+
+namespace {
+// Moves each batch to the training device (host-to-device copies count as submission time).
+class DeviceStream final : public BatchStream {
+ public:
+  DeviceStream(std::unique_ptr<BatchStream> inner, torch::Device device)
+      : inner_(std::move(inner)), device_(device) {}
+  Batch next() override { return inner_->next().to(device_, /*non_blocking=*/true); }
+
+ private:
+  std::unique_ptr<BatchStream> inner_;
+  torch::Device device_;
+};
+}  // namespace
+
+std::unique_ptr<BatchStream> ClassificationWorkload::train_stream(int64_t global_batch_size, uint64_t seed,
+                                                                  const DistInfo& dist) {
+  if (!train_x_.defined()) throw std::logic_error(spec_.name + ": train_stream before load_data");
+  auto stream = std::make_unique<TensorBatchStream>(train_x_, train_y_, global_batch_size, seed, dist);
+  if (device_.is_cpu()) return stream;
+  return std::make_unique<DeviceStream>(std::move(stream), device_);
+}
+
+LossOutput ClassificationWorkload::loss(const torch::Tensor& logits, const Batch& batch,
+                                        double label_smoothing) const {
+  return softmax_cross_entropy(logits, batch.targets, batch.weights, label_smoothing);
+}
+
+Metrics ClassificationWorkload::evaluate(Model& model, Split split, Communicator& comm) {
+  const DistInfo dist = comm.info();
+  const torch::Tensor& x = eval_x_[static_cast<int>(split)];
+  const torch::Tensor& y = eval_y_[static_cast<int>(split)];
+  if (!x.defined()) throw std::logic_error(spec_.name + ": evaluate before load_data");
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+  torch::Tensor correct = torch::zeros({}, loss_sum.options());
+  int64_t count = 0;
+  const int64_t n = x.size(0);
+  // Each rank evaluates a contiguous shard; the sums are all-reduced.
+  const int64_t begin = n * dist.rank / dist.world_size, end = n * (dist.rank + 1) / dist.world_size;
+  for (int64_t i = begin; i < end; i += eval_batch_size_) {
+    const int64_t len = std::min(eval_batch_size_, end - i);
+    Batch b;
+    b.inputs = x.narrow(0, i, len);
+    b.targets = y.narrow(0, i, len);
+    torch::Tensor logits = model_fn(model, b, ForwardMode::Eval);
+    LossOutput l = softmax_cross_entropy(logits, b.targets, {}, 0.0);
+    loss_sum += l.summed.to(torch::kDouble);
+    correct += (logits.argmax(-1) == b.targets).sum().to(torch::kDouble);
+    count += len;
+  }
+  std::vector<torch::Tensor> sums = {loss_sum, correct,
+                                     torch::full({}, static_cast<double>(count), loss_sum.options())};
+  comm.all_reduce_sum(sums);
+  const double total = sums[2].item<double>();
+  return {{"accuracy", sums[1].item<double>() / total},
+          {"loss", sums[0].item<double>() / total},
+          {"num_examples", total}};
+}
+
+}  // namespace trainperf

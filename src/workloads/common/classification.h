@@ -1,0 +1,35 @@
+// Shared pieces of the image-classification workloads: in-memory splits, softmax cross-entropy with
+// label smoothing, accuracy/loss evaluation over fixed splits.
+#pragma once
+
+#include <trainperf/workload.h>
+
+namespace trainperf {
+
+// Summed softmax cross-entropy against (1 - ls) one-hot + ls / K, weights respected.
+LossOutput softmax_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets,
+                                 const torch::Tensor& weights, double label_smoothing);
+
+class ClassificationWorkload : public Workload {
+ public:
+  const WorkloadSpec& spec() const override { return spec_; }
+  std::unique_ptr<BatchStream> train_stream(int64_t global_batch_size, uint64_t seed,
+                                            const DistInfo& dist) override;
+  LossOutput loss(const torch::Tensor& logits, const Batch& batch, double label_smoothing) const override;
+  Metrics evaluate(Model& model, Split split, Communicator& comm) override;
+
+ protected:
+  // Subclasses call this from load_data with their splits; picks a fixed eval-train subset.
+  void set_data(torch::Tensor train_x, torch::Tensor train_y, torch::Tensor val_x, torch::Tensor val_y,
+                torch::Tensor test_x, torch::Tensor test_y, torch::Device device);
+
+  WorkloadSpec spec_;
+  int64_t eval_batch_size_ = 2000;
+  torch::Device device_ = torch::kCPU;
+
+ private:
+  torch::Tensor train_x_, train_y_;
+  std::array<torch::Tensor, 3> eval_x_, eval_y_;  // indexed by Split
+};
+
+}  // namespace trainperf

@@ -1,0 +1,96 @@
+// fmnist_mlp: an MLP on Fashion-MNIST, the analog of AlgoPerf's `mnist` development workload.
+// How the target, budget, step hint and eval period were chosen: docs/workloads/fmnist_mlp.md.
+#include <trainperf/seeding.h>
+
+#include "data/fashion_mnist.h"
+#include "workloads/common/classification.h"
+#include "workloads/registry.h"
+
+namespace trainperf {
+
+namespace {
+
+enum class Activation { ReLU, GELU, Tanh };
+
+struct MlpConfig {
+  std::vector<int64_t> hidden = {256, 256};
+  Activation activation = Activation::ReLU;
+};
+
+class Mlp final : public Model {
+ public:
+  Mlp(const MlpConfig& config, double dropout_rate) : activation_(config.activation), dropout_(dropout_rate) {
+    int64_t in = 28 * 28;
+    for (size_t i = 0; i < config.hidden.size(); ++i) {
+      layers_.push_back(register_module("dense" + std::to_string(i), torch::nn::Linear(in, config.hidden[i])));
+      in = config.hidden[i];
+    }
+    head_ = register_module("head", torch::nn::Linear(in, 10));
+  }
+
+  torch::Tensor forward(const Batch& batch) override {
+    torch::Tensor x = batch.inputs.flatten(1);
+    for (auto& layer : layers_) {
+      x = layer->forward(x);
+      switch (activation_) {
+        case Activation::ReLU: x = torch::relu(x); break;
+        case Activation::GELU: x = torch::gelu(x); break;
+        case Activation::Tanh: x = torch::tanh(x); break;
+      }
+      if (dropout_ > 0) x = torch::dropout(x, dropout_, is_training());
+    }
+    return head_->forward(x);
+  }
+
+ private:
+  std::vector<torch::nn::Linear> layers_;
+  torch::nn::Linear head_{nullptr};
+  Activation activation_;
+  double dropout_;
+};
+
+class FmnistMlp final : public ClassificationWorkload {
+ public:
+  FmnistMlp(WorkloadSpec spec, MlpConfig config) : config_(std::move(config)) { spec_ = std::move(spec); }
+
+  void load_data(const DataOptions& options) override {
+    FashionMnist d = load_fashion_mnist(options.data_dir);
+    set_data(d.train_images, d.train_labels, d.validation_images, d.validation_labels, d.test_images,
+             d.test_labels, options.device);
+  }
+
+  ModelPtr init_model(uint64_t seed, const ModelOptions& options) override {
+    torch::manual_seed(torch_seed(seed));
+    auto model = std::make_shared<Mlp>(config_, options.dropout_rate);
+    model->to(device_);
+    return model;
+  }
+
+ private:
+  MlpConfig config_;
+};
+
+WorkloadSpec base_spec() {
+  WorkloadSpec s;
+  s.name = "fmnist_mlp";
+  s.description = "MLP 784-256-256-10 (ReLU) on Fashion-MNIST; AlgoPerf mnist analog";
+  s.target_metric = "accuracy";
+  s.goal = Goal::Maximize;
+  s.validation_target = 0.885;
+  s.test_target = 0.875;
+  s.max_runtime_s = 60;
+  s.step_hint = 3000;
+  s.eval_period_s = 2.0;
+  s.reference_batch_size = 128;
+  s.num_eval_train_examples = 10000;
+  return s;
+}
+
+}  // namespace
+
+void register_fmnist_mlp(WorkloadRegistry& registry) {
+  registry.add({"fmnist_mlp", base_spec().description,
+                [] { return std::make_unique<FmnistMlp>(base_spec(), MlpConfig{}); }});
+}
+
+}  // namespace trainperf

@@ -1,0 +1,42 @@
+#include "workloads/registry.h"
+
+#include <stdexcept>
+
+// One line per workload folder.
+#define TRAINPERF_WORKLOAD_FOLDERS(X) \
+  X(fmnist_mlp)
+
+namespace trainperf {
+
+#define TRAINPERF_DECLARE(folder) void register_##folder(WorkloadRegistry&);
+TRAINPERF_WORKLOAD_FOLDERS(TRAINPERF_DECLARE)
+#undef TRAINPERF_DECLARE
+
+void WorkloadRegistry::add(WorkloadEntry entry) {
+  for (const auto& e : entries_)
+    if (e.name == entry.name) throw std::logic_error("workload '" + entry.name + "' registered twice");
+  entries_.push_back(std::move(entry));
+}
+
+const WorkloadEntry& WorkloadRegistry::find(const std::string& name) const {
+  for (const auto& e : entries_)
+    if (e.name == name) return e;
+  std::string known;
+  for (const auto& e : entries_) known += (known.empty() ? "" : ", ") + e.name;
+  throw std::invalid_argument("unknown workload '" + name + "'; known workloads: " + known);
+}
+
+const WorkloadRegistry& workloads() {
+  static const WorkloadRegistry registry = [] {
+    WorkloadRegistry r;
+#define TRAINPERF_REGISTER(folder) register_##folder(r);
+    TRAINPERF_WORKLOAD_FOLDERS(TRAINPERF_REGISTER)
+#undef TRAINPERF_REGISTER
+    return r;
+  }();
+  return registry;
+}
+
+std::unique_ptr<Workload> make_workload(const std::string& name) { return workloads().find(name).make(); }
+
+}  // namespace trainperf

@@ -1,0 +1,117 @@
+// The trainperf command end to end: listing, a short run's files, and bad input.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/cli.h"
+
+using namespace trainperf::testing;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("trainperf_cli_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+}  // namespace
+
+TEST(Cli, ListsWorkloadsAndSubmissions) {
+  auto r = run_cli("list");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "fmnist_mlp"));
+  EXPECT_TRUE(contains(r.output, "nadamw"));
+  EXPECT_TRUE(contains(r.output, "source:"));
+}
+
+TEST(Cli, ShortRunWritesTheAlgoPerfLayout) {
+  const fs::path exp = fresh_dir("run");
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --trials 2 --max-steps 30 --threads 2 --study 1 --seed 3 "
+                   "--experiment-dir " + exp.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "step      1 |"));
+  EXPECT_TRUE(contains(r.output, "summary: "));
+  for (int trial : {1, 2}) {
+    const fs::path dir = exp / "nadamw" / "study_1" / "fmnist_mlp_cpp" / ("trial_" + std::to_string(trial));
+    for (auto f : {"eval_measurements.csv", "hparams.json", "meta_data_0.json", "flags_0.json", "trial_result.json"})
+      EXPECT_TRUE(fs::exists(dir / f)) << dir / f;
+    std::ifstream csv(dir / "eval_measurements.csv");
+    std::string header;
+    std::getline(csv, header);
+    for (auto col : {"global_step", "score", "total_duration", "accumulated_submission_time", "accumulated_eval_time",
+                     "accumulated_logging_time", "preemption_count", "validation/accuracy", "validation/loss",
+                     "test/accuracy", "train/loss", "validation/num_examples"})
+      EXPECT_TRUE(contains(header, col)) << col;
+    auto meta = nlohmann::json::parse(std::ifstream(dir / "meta_data_0.json"));
+    for (auto key : {"trainperf_version", "git_hash", "libtorch_version", "device", "cpu_model", "intra_op_threads", "blas"})
+      EXPECT_TRUE(meta.contains(key)) << key;
+    EXPECT_EQ(meta["intra_op_threads"], 2);
+    auto result = nlohmann::json::parse(std::ifstream(dir / "trial_result.json"));
+    EXPECT_EQ(result["global_step"], 30);
+    EXPECT_EQ(result["status"], "max_steps");
+  }
+  // Trial 2 used point 2 of the published list.
+  auto h2 = nlohmann::json::parse(std::ifstream(exp / "nadamw/study_1/fmnist_mlp_cpp/trial_2/hparams.json"));
+  EXPECT_DOUBLE_EQ(h2["learning_rate"].get<double>(), 8.445e-4);
+
+  // Rerun: finished trials are skipped and their files left untouched.
+  const auto stamp = fs::last_write_time(exp / "nadamw/study_1/fmnist_mlp_cpp/trial_1/eval_measurements.csv");
+  auto again = run_cli("run -w fmnist_mlp -s nadamw --trials 2 --max-steps 30 --study 1 --seed 3 --experiment-dir " +
+                       exp.string());
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(contains(again.output, "already finished"));
+  EXPECT_EQ(fs::last_write_time(exp / "nadamw/study_1/fmnist_mlp_cpp/trial_1/eval_measurements.csv"), stamp);
+  fs::remove_all(exp);
+}
+
+TEST(Cli, UnknownNamesListTheKnownOnes) {
+  auto w = run_cli("run -w imagenet -s nadamw --max-steps 1");
+  EXPECT_EQ(w.exit_code, 1);
+  EXPECT_TRUE(contains(w.output, "unknown workload 'imagenet'; known workloads: fmnist_mlp")) << w.output;
+  auto s = run_cli("run -w fmnist_mlp -s sgd9000 --max-steps 1");
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_TRUE(contains(s.output, "unknown submission 'sgd9000'; known submissions: nadamw")) << s.output;
+}
+
+TEST(Cli, MalformedSearchSpaceNamesFileAndPosition) {
+  const fs::path dir = fresh_dir("space");
+  fs::create_directories(dir);
+  std::ofstream(dir / "bad.json") << "{\"learning_rate\": {\"min\": 0.1, \"max\": }}";
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --search-space " + (dir / "bad.json").string() +
+                   " --experiment-dir " + (dir / "exp").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.output, (dir / "bad.json").string() + ": not valid JSON")) << r.output;
+  EXPECT_TRUE(contains(r.output, "line 1, column")) << r.output;
+
+  auto self = run_cli("run -w fmnist_mlp -s nadamw --ruleset self --max-steps 1 --search-space " +
+                      (dir / "bad.json").string());
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_TRUE(contains(self.output, "self-tuning takes no search space")) << self.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, MissingDatasetNamesThePackage) {
+  const fs::path dir = fresh_dir("nodata");
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --data-dir /nonexistent/data --experiment-dir " +
+                   dir.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.output, "/nonexistent/data/train-images-idx3-ubyte.gz")) << r.output;
+  EXPECT_TRUE(contains(r.output, "apt-get install dataset-fashion-mnist")) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, UnwritableExperimentDirIsNamed) {
+  const fs::path dir = fresh_dir("unwritable");
+  fs::create_directories(dir);
+  std::ofstream(dir / "afile") << "x";
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --experiment-dir " + (dir / "afile" / "exp").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.output, "cannot create experiment directory '" + (dir / "afile" / "exp").string()))
+      << r.output;
+  fs::remove_all(dir);
+}

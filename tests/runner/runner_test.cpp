@@ -1,0 +1,161 @@
+// The runner's timing rules (benchmark-rules.md section 3) with a hand-moved clock.
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "runner/runner.h"
+#include "support/fakes.h"
+
+using namespace trainperf;
+using namespace trainperf::testing;
+
+namespace {
+
+struct Harness {
+  ManualClock clock;
+  FakeWorkload workload{clock};
+  FakeSubmission submission{clock, workload};
+  LocalCommunicator comm;
+  TrialOptions options;
+  std::vector<EvalRecord> evals;
+  Harness() {
+    options.clock = &clock;
+    options.synchronize = [] {};
+    options.on_eval = [this](const EvalRecord& r) { evals.push_back(r); };
+  }
+  TrialResult run() { return run_trial(workload, submission, Hyperparameters(), options, comm); }
+};
+
+}  // namespace
+
+TEST(Runner, FirstEvalRightAfterStepOneThenByWallClock) {
+  Harness h;
+  h.options.max_steps = 40;  // 1 s per step, eval period 10 s, each eval 15 s
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::MaxSteps);
+  ASSERT_GE(h.evals.size(), 4u);
+  EXPECT_EQ(h.evals[0].global_step, 1);
+  // Eval time (5 s each) is not counted, and the period restarts after each eval: steps 11, 21, 31.
+  EXPECT_EQ(h.evals[1].global_step, 11);
+  EXPECT_EQ(h.evals[2].global_step, 21);
+  EXPECT_EQ(h.evals[3].global_step, 31);
+  ASSERT_EQ(h.evals.size(), 5u);  // plus a final eval at max_steps
+  EXPECT_EQ(h.evals[4].global_step, 40);
+}
+
+TEST(Runner, SubmissionTimeCountsSelectionAndUpdateOnly) {
+  Harness h;
+  h.options.max_steps = 15;
+  TrialResult r = h.run();
+  // init (50 s) and evals (3 splits x 5 s each) excluded
+  EXPECT_DOUBLE_EQ(r.submission_time, 15.0);
+  EXPECT_DOUBLE_EQ(h.evals[0].submission_time, 1.0);
+  EXPECT_DOUBLE_EQ(h.evals[1].submission_time, 11.0);
+  EXPECT_DOUBLE_EQ(h.evals[1].accumulated_eval_time, 30.0);
+  EXPECT_DOUBLE_EQ(h.evals[1].total_duration, 11.0 + 30.0);  // eval 2 ended after 11 s of steps + 2 evals
+}
+
+TEST(Runner, PrepareForEvalIsTimedUnderV06AndSkippedUnderV05) {
+  Harness h;
+  h.submission.prepare_cost = 2.0;
+  h.options.max_steps = 12;
+  TrialResult r = h.run();
+  EXPECT_EQ(h.submission.prepare_calls, 3);  // steps 1, 11 and the final eval at 12
+  EXPECT_DOUBLE_EQ(r.submission_time, 12.0 + 3 * 2.0);
+  EXPECT_DOUBLE_EQ(h.evals[1].submission_time, 11.0 + 2 * 2.0);
+
+  Harness v05;
+  v05.submission.prepare_cost = 2.0;
+  v05.options.max_steps = 12;
+  v05.options.rules = RulesVersion::V05;
+  EXPECT_DOUBLE_EQ(v05.run().submission_time, 12.0);
+  EXPECT_EQ(v05.submission.prepare_calls, 0);
+}
+
+TEST(Runner, StopsWhenBothTargetsAreReached) {
+  Harness h;
+  h.workload.accuracy_at = [](int64_t step) { return step >= 25 ? 0.95 : 0.5; };
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::ReachedTargets);
+  EXPECT_EQ(r.global_step, 31);  // first eval at or after step 25
+  ASSERT_TRUE(r.time_to_target.has_value());
+  EXPECT_DOUBLE_EQ(*r.time_to_target, 31.0);
+  EXPECT_EQ(*r.step_to_target, 31);
+}
+
+TEST(Runner, ValidationAloneDoesNotStopButSetsTimeToTarget) {
+  Harness h;
+  h.workload.accuracy_at = [](int64_t step) { return step >= 5 ? 0.95 : 0.5; };
+  h.workload.test_offset = -0.2;  // test stays below its target
+  h.options.max_steps = 30;
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::MaxSteps);
+  EXPECT_DOUBLE_EQ(*r.time_to_target, 11.0);
+  EXPECT_TRUE(h.evals.back().validation_goal_reached);
+  EXPECT_FALSE(h.evals.back().test_goal_reached);
+}
+
+TEST(Runner, TargetComparisonIsStrict) {
+  Harness h;
+  h.workload.accuracy_at = [](int64_t) { return 0.9; };  // equal to the target: not reached
+  h.options.max_steps = 5;
+  EXPECT_FALSE(h.run().time_to_target.has_value());
+}
+
+TEST(Runner, BudgetCheckedAtEvalTimeUnderV06) {
+  Harness h;
+  h.workload.spec_.max_runtime_s = 25;  // evals due at steps 1, 11, 21, 31
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::BudgetExhausted);
+  EXPECT_EQ(r.global_step, 31);  // ran past the budget until the next eval check
+  EXPECT_EQ(h.evals.size(), 3u);
+}
+
+TEST(Runner, BudgetCheckedEveryStepUnderV05) {
+  Harness h;
+  h.workload.spec_.max_runtime_s = 25;
+  h.options.rules = RulesVersion::V05;
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::BudgetExhausted);
+  EXPECT_EQ(r.global_step, 25);
+}
+
+TEST(Runner, SelfTuningMultipliesTheBudget) {
+  EXPECT_DOUBLE_EQ(budget_multiplier(Ruleset::Self, RulesVersion::V06), 1.5);
+  EXPECT_DOUBLE_EQ(budget_multiplier(Ruleset::Self, RulesVersion::V05), 3.0);
+  EXPECT_DOUBLE_EQ(budget_multiplier(Ruleset::External, RulesVersion::V06), 1.0);
+  Harness h;
+  h.workload.spec_.max_runtime_s = 20;
+  h.options.ruleset = Ruleset::Self;
+  TrialResult r = h.run();
+  EXPECT_DOUBLE_EQ(r.max_runtime_s, 30.0);
+  EXPECT_EQ(r.global_step, 31);
+}
+
+TEST(Runner, TrainingCompleteTriggersAFinalEvalAndStops) {
+  Harness h;
+  h.submission.complete_at = 7;
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::TrainingComplete);
+  EXPECT_EQ(r.global_step, 7);
+  EXPECT_EQ(h.evals.back().global_step, 7);
+}
+
+TEST(Runner, NonFiniteLossStopsAsDiverged) {
+  for (double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    Harness h;
+    h.submission.loss_at = [bad](int64_t step) { return step == 4 ? bad : 1.0; };
+    TrialResult r = h.run();
+    EXPECT_EQ(r.status, TrialStatus::Diverged);
+    EXPECT_EQ(r.global_step, 4);
+    EXPECT_FALSE(r.time_to_target.has_value());
+    EXPECT_NE(r.message.find("step 4"), std::string::npos);
+  }
+}
+
+TEST(Runner, StepContextSeesStepsCompletedBefore) {
+  Harness h;
+  h.options.max_steps = 3;
+  h.run();
+  EXPECT_EQ(h.submission.steps_seen, (std::vector<int64_t>{0, 1, 2}));
+}
