@@ -1,0 +1,12 @@
+// Each subcommand of `trainperf` lives in its own cmd_<name>.cpp and adds itself to the app here.
+// A subcommand's callback does the work; errors are exceptions, reported by main().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace trainperf::cli {
+
+void add_list_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+
+}  // namespace trainperf::cli
