@@ -1,0 +1,48 @@
+// The shared skeleton of gradient-based submissions: batch size, one forward/backward with the
+// workload's loss, gradient averaging over ranks, optional global-norm clipping, and a scheduled
+// learning rate applied to a LibTorch optimizer. A concrete submission only builds its optimizer
+// (and, optionally, a schedule) from the hyperparameters.
+#pragma once
+
+#include <trainperf/trainperf.h>
+
+#include <memory>
+
+#include "optim/schedules.h"
+
+namespace trainperf {
+
+class GradientSubmission : public Submission {
+ public:
+  int64_t batch_size(const WorkloadSpec& workload) const override { return workload.reference_batch_size; }
+  void init_optimizer_state(const InitContext& ctx) override;
+  StepResult update_params(const StepContext& ctx, const Batch& batch) override;
+  double current_lr() const override { return schedule_ ? schedule_->last() : lr_; }
+
+ protected:
+  // Build the optimizer over `params` from the hyperparameters.
+  virtual std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
+                                                                  const std::vector<torch::Tensor>& params) = 0;
+  // The schedule's multiplier of the peak learning rate; default: warmup + cosine over
+  // step_hint * step_hint_factor (hparams warmup_factor, step_hint_factor), or constant when the
+  // hyperparameters have no learning_rate.
+  virtual std::shared_ptr<Schedule> make_schedule(const InitContext& ctx);
+
+  // Forward + backward of the mean training loss (label smoothing from the hyperparameters),
+  // gradients averaged over ranks and clipped if grad_clip is set. Returns the detached loss.
+  torch::Tensor loss_and_grads(const StepContext& ctx, const Batch& batch);
+
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+  const std::vector<torch::Tensor>& params() const { return params_; }
+
+ private:
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<ScheduledLr> schedule_;
+  double lr_ = 0, label_smoothing_ = 0, grad_clip_ = 0;
+};
+
+// Total steps a schedule spans: step_hint * step_hint_factor (default factor 1).
+int64_t schedule_steps(const InitContext& ctx);
+
+}  // namespace trainperf
