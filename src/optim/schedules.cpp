@@ -16,9 +16,76 @@ double WarmupCosine::multiplier(int64_t t) const {
   return 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(t - warmup_) / span));
 }
 
+double LinearWarmup::multiplier(int64_t t) const {
+  if (steps_ <= 0 || t >= steps_) return 1.0;
+  return static_cast<double>(t) / static_cast<double>(steps_);
+}
+
+double LinearDecay::multiplier(int64_t t) const {
+  if (steps_ <= 0) return 1.0;
+  const double frac = 1.0 - static_cast<double>(std::min(t, steps_)) / static_cast<double>(steps_);
+  return (1.0 - end_) * frac + end_;
+}
+
+Joined::Joined(std::vector<std::shared_ptr<Schedule>> pieces, std::vector<int64_t> boundaries)
+    : pieces_(std::move(pieces)), boundaries_(std::move(boundaries)) {
+  TORCH_CHECK(!pieces_.empty() && boundaries_.size() + 1 == pieces_.size(),
+              "Joined schedule: needs one boundary fewer than pieces");
+  TORCH_CHECK(std::is_sorted(boundaries_.begin(), boundaries_.end()), "Joined schedule: boundaries decrease");
+}
+
+double Joined::multiplier(int64_t t) const {
+  size_t i = 0;
+  while (i < boundaries_.size() && t >= boundaries_[i]) ++i;
+  return pieces_[i]->multiplier(i == 0 ? t : t - boundaries_[i - 1]);
+}
+
+namespace {
+int64_t warmup_steps(int64_t total, double warmup_factor) {
+  return static_cast<int64_t>(warmup_factor * static_cast<double>(total));
+}
+}  // namespace
+
+std::shared_ptr<Schedule> warmup_linear_decay(int64_t total, double warmup_factor, double decay_steps_factor,
+                                              double end_factor) {
+  const int64_t w = warmup_steps(total, warmup_factor);
+  const auto decay = static_cast<int64_t>(static_cast<double>(total - w) * decay_steps_factor);
+  return std::make_shared<Joined>(
+      std::vector<std::shared_ptr<Schedule>>{std::make_shared<LinearWarmup>(w),
+                                             std::make_shared<LinearDecay>(decay, end_factor)},
+      std::vector<int64_t>{w});
+}
+
+std::shared_ptr<Schedule> warmup_stable_decay(int64_t total, double warmup_factor, double decay_fraction,
+                                              double end_factor) {
+  const int64_t w = warmup_steps(total, warmup_factor);
+  const auto decay = static_cast<int64_t>(decay_fraction * static_cast<double>(total));
+  const int64_t decay_start = std::max(w, total - decay);
+  return std::make_shared<Joined>(
+      std::vector<std::shared_ptr<Schedule>>{std::make_shared<LinearWarmup>(w), std::make_shared<Constant>(),
+                                             std::make_shared<LinearDecay>(total - decay_start, end_factor)},
+      std::vector<int64_t>{w, decay_start});
+}
+
+std::shared_ptr<Schedule> constant_with_warmup(int64_t total, double warmup_factor) {
+  const int64_t w = warmup_steps(total, warmup_factor);
+  return std::make_shared<Joined>(
+      std::vector<std::shared_ptr<Schedule>>{std::make_shared<LinearWarmup>(w), std::make_shared<Constant>()},
+      std::vector<int64_t>{w});
+}
+
+ScheduledLr::ScheduledLr(torch::optim::Optimizer& optimizer, std::shared_ptr<Schedule> schedule, double peak_lr)
+    : optimizer_(optimizer), schedule_(std::move(schedule)), peak_(peak_lr) {
+  const auto& groups = optimizer_.param_groups();
+  const double first = groups.empty() ? 0.0 : groups.front().options().get_lr();
+  for (const auto& group : groups) group_ratio_.push_back(first > 0 ? group.options().get_lr() / first : 1.0);
+}
+
 double ScheduledLr::apply(int64_t t) {
   last_ = peak_ * schedule_->multiplier(t);
-  for (auto& group : optimizer_.param_groups()) group.options().set_lr(last_);
+  auto& groups = optimizer_.param_groups();
+  for (size_t i = 0; i < groups.size(); ++i)
+    groups[i].options().set_lr(last_ * (i < group_ratio_.size() ? group_ratio_[i] : 1.0));
   return last_;
 }
 
