@@ -9,4 +9,8 @@
 #include <trainperf/types.h>
 #include <trainperf/workload.h>
 
+// Bumped whenever a header a submission includes changes incompatibly; plugins built against another
+// version are refused when loaded.
+#ifndef TRAINPERF_API_VERSION
 #define TRAINPERF_API_VERSION 1
+#endif

@@ -13,6 +13,7 @@ struct RunArgs {
   StudyRequest request;
   std::string ruleset = "external", rules = "v0.6";
   int64_t max_steps = 0;
+  int only_trial = 0;
 };
 
 void run(const RunArgs& args, const CLI::App& cmd) {
@@ -20,6 +21,7 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   req.ruleset = args.ruleset == "self" ? Ruleset::Self : Ruleset::External;
   req.rules = args.rules == "v0.5" ? RulesVersion::V05 : RulesVersion::V06;
   if (args.max_steps > 0) req.max_steps = args.max_steps;
+  if (args.only_trial > 0) req.only_trial = args.only_trial;
   for (const auto* opt : cmd.get_options())
     if (opt->get_single_name() != "help") req.flags[opt->get_single_name()] = opt->as<std::string>();
 
@@ -42,7 +44,7 @@ void add_run_command(CLI::App& app) {
   StudyRequest& req = args->request;
   auto* run_cmd = app.add_subcommand("run", "Run one study of a submission on a workload");
   run_cmd->add_option("--workload,-w", req.workload, "workload name (see `trainperf list`)")->required();
-  run_cmd->add_option("--submission,-s", req.submission, "submission name")->required();
+  run_cmd->add_option("--submission,-s", req.submission, "submission name, or the path of a plugin .so")->required();
   run_cmd->add_option("--ruleset", args->ruleset, "external | self")->check(CLI::IsMember({"external", "self"}));
   run_cmd->add_option("--rules", args->rules, "rules version: v0.6 (default) | v0.5")
       ->check(CLI::IsMember({"v0.5", "v0.6"}));
@@ -50,6 +52,8 @@ void add_run_command(CLI::App& app) {
                       "search-space JSON (external tuning); default: the submission's");
   run_cmd->add_option("--trials", req.trials, "trials per study (external tuning)")->check(CLI::PositiveNumber);
   run_cmd->add_option("--study", req.study, "study index")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--only-trial", args->only_trial, "run only this trial (1-based) of the study")
+      ->check(CLI::PositiveNumber);
   run_cmd->add_option("--seed", req.seed, "base seed; data, init and step seeds derive from it");
   run_cmd->add_option("--experiment-dir", req.experiment_dir, "where logs go (AlgoPerf layout)");
   run_cmd->add_option("--max-steps", args->max_steps, "stop a trial after this many steps")->check(CLI::PositiveNumber);

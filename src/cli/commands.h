@@ -8,5 +8,7 @@ namespace trainperf::cli {
 
 void add_list_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
 
 }  // namespace trainperf::cli

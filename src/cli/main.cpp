@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   trainperf::cli::add_list_command(app);
   trainperf::cli::add_run_command(app);
+  trainperf::cli::add_bench_command(app);
+  trainperf::cli::add_plan_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,10 @@
 #include <fmt/ostream.h>
 
 #include <cmath>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/file.h>
+#include <unistd.h>
 #include <ostream>
 
 #include "runner/trial_logs.h"
@@ -52,10 +56,94 @@ void print_settings(std::ostream& out, const StudyRequest& r, const WorkloadSpec
   if (r.max_steps) row("max steps", std::to_string(*r.max_steps));
 }
 
+// An exclusive lock on <trial_dir>.lock for as long as this process runs the trial; the kernel drops
+// it when the process dies, however it dies.
+class TrialLock {
+ public:
+  explicit TrialLock(const std::filesystem::path& trial_dir) {
+    const std::string path = trial_dir.string() + ".lock";
+    fd_ = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot create lock file '" + path + "'");
+    acquired_ = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~TrialLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  TrialLock(const TrialLock&) = delete;
+  TrialLock& operator=(const TrialLock&) = delete;
+  bool acquired() const { return acquired_; }
+
+ private:
+  int fd_ = -1;
+  bool acquired_ = false;
+};
+
+TrialResult result_from_json(const nlohmann::json& j) {
+  TrialResult r;
+  r.global_step = j.value("global_step", int64_t{0});
+  r.submission_time = j.value("submission_time", 0.0);
+  r.max_runtime_s = j.value("max_runtime", 0.0);
+  r.num_evals = j.value("num_evals", int64_t{0});
+  r.best_validation = j.value("best_validation", 0.0);
+  if (j.contains("time_to_target") && !j["time_to_target"].is_null()) r.time_to_target = j["time_to_target"].get<double>();
+  if (j.contains("step_to_target") && !j["step_to_target"].is_null()) r.step_to_target = j["step_to_target"].get<int64_t>();
+  const std::string status = j.value("status", "");
+  for (TrialStatus s : {TrialStatus::ReachedTargets, TrialStatus::BudgetExhausted, TrialStatus::TrainingComplete,
+                        TrialStatus::MaxSteps, TrialStatus::Diverged})
+    if (status == to_string(s)) r.status = s;
+  return r;
+}
+
 }  // namespace
 
+nlohmann::json experiment_config(const StudyRequest& r, const std::optional<SearchSpace>& space) {
+  nlohmann::json j = {
+      {"ruleset", to_string(r.ruleset)},
+      {"rules_version", to_string(r.rules)},
+      {"seed", r.seed},
+      {"max_steps", r.max_steps ? nlohmann::json(*r.max_steps) : nlohmann::json(nullptr)},
+  };
+  if (space) {
+    j["trials"] = r.trials;
+    nlohmann::json points = nlohmann::json::array();
+    // The space as the trials will see it (independent of file formatting).
+    const int n = space->is_list() ? static_cast<int>(space->points().size()) : r.trials;
+    for (int i = 0; i < n; ++i) points.push_back(nlohmann::json::parse(space->point(i, 0).to_json()));
+    j["search_space_points"] = points;
+  }
+  return j;
+}
+
+void check_or_record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config) {
+  ensure_directory(submission_dir, "submission directory");
+  const std::filesystem::path file = submission_dir / "experiment.json";
+  if (!std::filesystem::exists(file)) {
+    write_file_atomic(file, config.dump(2) + "\n");
+    return;
+  }
+  nlohmann::json existing;
+  try {
+    existing = nlohmann::json::parse(std::ifstream(file));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file.string() + ": unreadable experiment configuration (" + e.what() + ")");
+  }
+  std::string differences;
+  for (const auto& [key, value] : config.items()) {
+    if (existing.contains(key) && existing[key] == value) continue;
+    const std::string was = existing.contains(key) ? existing[key].dump() : "(absent)";
+    const std::string now = value.dump();
+    differences += "\n  " + key + ": " + (was.size() > 80 ? was.substr(0, 77) + "..." : was) + " -> " +
+                   (now.size() > 80 ? now.substr(0, 77) + "..." : now);
+  }
+  for (const auto& [key, value] : existing.items())
+    if (!config.contains(key)) differences += "\n  " + key + ": " + value.dump() + " -> (absent)";
+  if (!differences.empty())
+    throw std::runtime_error(submission_dir.string() + " holds trials of a different configuration; refusing to mix " +
+                             "them (use another --experiment-dir):" + differences);
+}
+
 std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
-  const SubmissionEntry& sub = submissions().find(r.submission);
+  const SubmissionEntry& sub = resolve_submission(r.submission);
   std::unique_ptr<Workload> workload = make_workload(r.workload);
   const WorkloadSpec& spec = workload->spec();
 
@@ -73,7 +161,11 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     throw SearchSpaceError(space->origin() + ": " + std::to_string(num_trials) + " trials asked for, but the list has " +
                            std::to_string(space->points().size()) + " points");
 
+  if (r.only_trial && (*r.only_trial < 1 || *r.only_trial > num_trials))
+    throw std::invalid_argument("--only-trial " + std::to_string(*r.only_trial) + " is outside 1.." +
+                                std::to_string(num_trials));
   ensure_directory(r.experiment_dir, "experiment directory");
+  check_or_record_experiment_config(r.experiment_dir / sub.name, experiment_config(r, space));
   set_threads(r.threads);
   const torch::Device device = parse_device(r.device);
   workload->load_data(DataOptions{r.data_dir, device});
@@ -83,13 +175,23 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
 
   std::vector<TrialOutcome> outcomes;
   for (int trial = 1; trial <= num_trials; ++trial) {
+    if (r.only_trial && trial != *r.only_trial) continue;
     TrialOutcome o;
     o.trial = trial;
     o.seed = trial_seed(r.seed, r.study, spec.name, trial);
     o.dir = trial_dir(r.experiment_dir, sub.name, r.study, spec.name, trial);
+    ensure_directory(o.dir.parent_path(), "workload directory");
+    TrialLock lock(o.dir);
+    if (!lock.acquired()) {
+      fmt::print(out, "\ntrial {}: another process is running it ({}); skipped\n", trial, o.dir.string());
+      o.skipped = true;
+      outcomes.push_back(o);
+      continue;
+    }
     if (TrialLog::is_finished(o.dir)) {
       fmt::print(out, "\ntrial {}: already finished in {} (files kept)\n", trial, o.dir.string());
       o.skipped = true;
+      o.result = result_from_json(TrialLog::read_result(o.dir));
       outcomes.push_back(o);
       continue;
     }

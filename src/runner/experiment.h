@@ -16,11 +16,12 @@ namespace trainperf {
 
 struct StudyRequest {
   std::string workload;
-  std::string submission;
+  std::string submission;  // a built-in name or the path of a plugin .so
   Ruleset ruleset = Ruleset::External;
   RulesVersion rules = RulesVersion::V06;
   std::string search_space_path;  // empty: the submission's own
   int trials = 5;                 // external tuning; self-tuning runs one
+  std::optional<int> only_trial;  // run just this trial (1-based) of the study (cluster plans)
   int study = 0;
   uint64_t seed = 0;
   std::filesystem::path experiment_dir = "experiments";
@@ -36,7 +37,7 @@ struct TrialOutcome {
   std::filesystem::path dir;
   uint64_t seed = 0;
   TrialResult result;
-  bool skipped = false;  // already finished on disk
+  bool skipped = false;  // already finished on disk, or being run by another process
 };
 
 // Seed of trial `trial` of study `study` on `workload`, derived from the base seed.
@@ -45,6 +46,12 @@ uint64_t trial_seed(uint64_t base, int study, const std::string& workload, int t
 uint64_t search_seed(uint64_t base, int study, const std::string& workload);
 
 std::vector<TrialOutcome> run_study(const StudyRequest& request, std::ostream& out);
+
+// What makes trials of one submission comparable: ruleset, rules, seed, trials, max_steps, search
+// space. Stored as <experiment_dir>/<submission>/experiment.json by the first run; a later run with a
+// different configuration is refused rather than mixed in.
+nlohmann::json experiment_config(const StudyRequest& request, const std::optional<SearchSpace>& space);
+void check_or_record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config);
 
 torch::Device parse_device(const std::string& name);
 

@@ -22,11 +22,14 @@ const std::string& embedded(const std::string& path) {
 }  // namespace
 
 SearchSpace SubmissionEntry::search_space() const {
+  if (!search_space_json.empty()) return SearchSpace::parse(search_space_json, folder + " (search space of " + name + ")");
   const std::string path = folder + "/search_space.json";
   return SearchSpace::parse(embedded(path), "src/submissions/" + path);
 }
 
 Hyperparameters SubmissionEntry::self_tuning_config() const {
+  if (!self_tuning_json.empty())
+    return Hyperparameters::from_json(self_tuning_json, folder + " (self-tuning config of " + name + ")");
   const std::string path = folder + "/self_tuning.json";
   return Hyperparameters::from_json(embedded(path), "src/submissions/" + path);
 }

@@ -19,6 +19,9 @@ struct SubmissionEntry {
   std::string source;  // paper / reference implementation
   std::function<std::unique_ptr<Submission>()> make;
   std::string folder;  // where search_space.json and self_tuning.json live
+  // Plugins carry the JSON texts themselves (folder is then the plugin's path).
+  std::string search_space_json;
+  std::string self_tuning_json;
 
   SearchSpace search_space() const;         // the submission's external-tuning space
   Hyperparameters self_tuning_config() const;  // its self-tuning configuration
@@ -35,6 +38,11 @@ class SubmissionRegistry {
 };
 
 const SubmissionRegistry& submissions();
+
+// A built-in name, or the path of a plugin (a shared library; loaded once, API version checked).
+const SubmissionEntry& resolve_submission(const std::string& name_or_path);
+// Loads a plugin and returns the submissions it registers; throws naming the file on any problem.
+std::vector<SubmissionEntry> load_plugin(const std::string& path);
 
 // The JSON files compiled into the binary from src/submissions/*/ (path relative to src/submissions).
 const std::map<std::string, std::string>& embedded_files();

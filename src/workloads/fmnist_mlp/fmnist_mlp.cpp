@@ -86,11 +86,27 @@ WorkloadSpec base_spec() {
   return s;
 }
 
+// Held-out variant (AlgoPerf's activation-swap kind): tanh instead of ReLU.
+WorkloadSpec tanh_spec() {
+  WorkloadSpec s = base_spec();
+  s.name = "fmnist_mlp_tanh";
+  s.description = "fmnist_mlp with tanh activations (held-out variant)";
+  s.base_workload = "fmnist_mlp";
+  s.validation_target = 0.88;
+  s.test_target = 0.87;
+  return s;
+}
+
 }  // namespace
 
 void register_fmnist_mlp(WorkloadRegistry& registry) {
   registry.add({"fmnist_mlp", base_spec().description,
                 [] { return std::make_unique<FmnistMlp>(base_spec(), MlpConfig{}); }});
+  registry.add({"fmnist_mlp_tanh", tanh_spec().description, [] {
+                  MlpConfig c;
+                  c.activation = Activation::Tanh;
+                  return std::make_unique<FmnistMlp>(tanh_spec(), c);
+                }});
 }
 
 }  // namespace trainperf

@@ -1,0 +1,160 @@
+#include "tuning/plan.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <ostream>
+#include <thread>
+
+#include "runner/trial_logs.h"
+#include "submissions/registry.h"
+#include "tuning/suites.h"
+#include "workloads/registry.h"
+
+extern char** environ;
+
+namespace trainperf {
+
+namespace fs = std::filesystem;
+
+std::string self_executable() { return fs::read_symlink("/proc/self/exe").string(); }
+
+std::string shell_command(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) {
+    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                         "0123456789_-./:=,+@%") == std::string::npos;
+    std::string quoted = "'";
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    cmd += (cmd.empty() ? "" : " ") + (plain ? a : quoted);
+  }
+  return cmd;
+}
+
+std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& exe) {
+  const std::vector<std::string> workload_names = r.suite.empty() ? r.workloads : find_suite(r.suite).workloads;
+  if (workload_names.empty()) throw std::invalid_argument("no workloads: give --suite or --workloads");
+  for (const auto& w : workload_names) workloads().find(w);
+  if (r.submissions.empty()) throw std::invalid_argument("no submissions: give --submissions a,b,c");
+  if (r.studies < 1) throw std::invalid_argument("--studies must be at least 1");
+  if (r.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
+  const int trials = r.ruleset == Ruleset::Self ? 1 : r.trials;
+  if (trials < 1) throw std::invalid_argument("--trials must be at least 1");
+  const int threads = r.threads > 0 ? r.threads
+                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / r.jobs);
+  const fs::path exp = fs::absolute(r.experiment_dir);
+
+  std::vector<PlannedTrial> out;
+  for (const auto& sub_arg : r.submissions) {
+    const SubmissionEntry& sub = resolve_submission(sub_arg);
+    const std::string sub_path = sub_arg.find('/') != std::string::npos ? fs::absolute(sub_arg).string() : sub_arg;
+    if (r.ruleset == Ruleset::External) {
+      SearchSpace space = sub.search_space();  // throws on a malformed space
+      if (space.is_list() && trials > static_cast<int>(space.points().size()))
+        throw std::invalid_argument(fmt::format("submission '{}': {} trials per study asked for, but its search "
+                                                "space lists {} points", sub.name, trials, space.points().size()));
+    } else {
+      sub.self_tuning_config();  // throws on a malformed configuration
+    }
+    for (const auto& w : workload_names)
+      for (int study = 0; study < r.studies; ++study)
+        for (int trial = 1; trial <= trials; ++trial) {
+          PlannedTrial t{sub_arg, sub.name, w, study, trial, trial_dir(exp, sub.name, study, w, trial), {}};
+          t.argv = {exe, "run", "--workload", w, "--submission", sub_path, "--ruleset", to_string(r.ruleset),
+                    "--rules", to_string(r.rules), "--study", std::to_string(study), "--trials",
+                    std::to_string(r.ruleset == Ruleset::Self ? 1 : r.trials), "--only-trial",
+                    std::to_string(trial), "--seed", std::to_string(r.seed), "--experiment-dir", exp.string(),
+                    "--threads", std::to_string(threads), "--device", r.device};
+          if (r.max_steps) t.argv.insert(t.argv.end(), {"--max-steps", std::to_string(*r.max_steps)});
+          if (!r.data_dir.empty()) t.argv.insert(t.argv.end(), {"--data-dir", r.data_dir});
+          out.push_back(std::move(t));
+        }
+  }
+  return out;
+}
+
+namespace {
+
+pid_t spawn(const PlannedTrial& t, bool to_log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::string log = t.dir.string() + ".log";
+  if (to_log) {
+    fs::create_directories(t.dir.parent_path());
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
+  std::vector<char*> argv;
+  for (const auto& a : t.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + t.argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+std::string describe(const PlannedTrial& t) {
+  return fmt::format("{} / study_{} / {} / trial_{}", t.submission_name, t.study, t.workload, t.trial);
+}
+
+}  // namespace
+
+int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out) {
+  std::vector<const PlannedTrial*> todo;
+  for (const auto& t : trials) {
+    if (TrialLog::is_finished(t.dir))
+      fmt::print(out, "[done] {} (finished earlier; kept)\n", describe(t));
+    else
+      todo.push_back(&t);
+  }
+  fmt::print(out, "{} of {} trials to run, {} at a time\n", todo.size(), trials.size(), jobs);
+  out.flush();
+  std::map<pid_t, const PlannedTrial*> running;
+  size_t next = 0, finished = 0;
+  int failures = 0;
+  while (next < todo.size() || !running.empty()) {
+    while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
+      const PlannedTrial* t = todo[next++];
+      fmt::print(out, "[start] {}{}\n", describe(*t), jobs > 1 ? "  (output: " + t->dir.string() + ".log)" : "");
+      out.flush();
+      running[spawn(*t, jobs > 1)] = t;
+    }
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const PlannedTrial* t = it->second;
+    running.erase(it);
+    ++finished;
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::string what = "failed";
+    if (TrialLog::is_finished(t->dir)) {
+      const auto j = TrialLog::read_result(t->dir);
+      what = j.value("status", std::string("?"));
+      if (!j["time_to_target"].is_null()) what += fmt::format(", time to target {:.2f} s", j["time_to_target"].get<double>());
+    } else if (ok) {
+      what = "skipped (another process holds it)";
+    }
+    if (!ok) {
+      ++failures;
+      what += WIFSIGNALED(status) ? fmt::format(" (killed by signal {})", WTERMSIG(status))
+                                  : fmt::format(" (exit code {}{})", WEXITSTATUS(status),
+                                                jobs > 1 ? "; see " + t->dir.string() + ".log" : "");
+    }
+    fmt::print(out, "[{}/{}] {}: {}\n", finished, todo.size(), describe(*t), what);
+    out.flush();
+  }
+  return failures;
+}
+
+}  // namespace trainperf

@@ -1,0 +1,53 @@
+// Whole-suite runs as a list of self-contained trial commands: `trainperf plan` prints them (for any
+// scheduler), `trainperf bench` runs them locally, J at a time, skipping finished trials.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runner/runner.h"
+
+namespace trainperf {
+
+struct BenchRequest {
+  std::string suite;                   // or:
+  std::vector<std::string> workloads;  // explicit workloads (used when suite is empty)
+  std::vector<std::string> submissions;  // names or plugin paths
+  Ruleset ruleset = Ruleset::Self;
+  RulesVersion rules = RulesVersion::V06;
+  int studies = 1;
+  int trials = 5;  // per study, external tuning
+  uint64_t seed = 0;
+  std::filesystem::path experiment_dir;
+  std::optional<int64_t> max_steps;
+  int threads = 0;  // per trial process; 0: cores / jobs
+  int jobs = 1;
+  std::string device = "cpu";
+  std::string data_dir;
+};
+
+struct PlannedTrial {
+  std::string submission;  // as given (name or plugin path)
+  std::string submission_name;
+  std::string workload;
+  int study = 0;
+  int trial = 1;
+  std::filesystem::path dir;       // its AlgoPerf trial directory
+  std::vector<std::string> argv;   // the command that runs it
+};
+
+// Validates the request (names, search spaces, trial counts) and lists every trial.
+std::vector<PlannedTrial> plan_trials(const BenchRequest& request, const std::string& executable);
+
+std::string shell_command(const std::vector<std::string>& argv);
+
+// Runs the planned trials, `jobs` at a time, each in its own process; returns how many failed.
+int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out);
+
+// This executable's path (for commands that re-invoke trainperf).
+std::string self_executable();
+
+}  // namespace trainperf

@@ -1,0 +1,31 @@
+#include "tuning/suites.h"
+
+#include <stdexcept>
+
+#include "workloads/registry.h"
+
+namespace trainperf {
+
+const std::vector<Suite>& suites() {
+  static const std::vector<Suite> all = [] {
+    std::vector<Suite> s = {
+        {"quick", "the demo suite: small CPU workloads, minutes on 2 cores", {"fmnist_mlp", "fmnist_mlp_tanh"}},
+        {"mini", "every registered workload family with its held-out variants", {}},
+    };
+    for (const auto& w : workloads().entries()) s[1].workloads.push_back(w.name);
+    for (const auto& suite : s)
+      for (const auto& w : suite.workloads) workloads().find(w);  // every name must be registered
+    return s;
+  }();
+  return all;
+}
+
+const Suite& find_suite(const std::string& name) {
+  for (const auto& s : suites())
+    if (s.name == name) return s;
+  std::string known;
+  for (const auto& s : suites()) known += (known.empty() ? "" : ", ") + s.name;
+  throw std::invalid_argument("unknown suite '" + name + "'; known suites: " + known);
+}
+
+}  // namespace trainperf

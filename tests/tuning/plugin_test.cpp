@@ -1,0 +1,42 @@
+// The example plugin (examples/plugin_submission), built by the build, run through the CLI.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "support/cli.h"
+
+namespace fs = std::filesystem;
+using namespace trainperf::testing;
+
+TEST(Plugin, ExampleRunsInBothRulesets) {
+  const fs::path exp = fs::temp_directory_path() / ("trainperf_plugin_" + std::to_string(::getpid()));
+  fs::remove_all(exp);
+  auto self = run_cli(std::string("run -w fmnist_mlp --submission ") + TRAINPERF_EXAMPLE_PLUGIN +
+                      " --ruleset self --max-steps 60 --threads 1 --experiment-dir " + (exp / "self").string());
+  ASSERT_EQ(self.exit_code, 0) << self.output;
+  EXPECT_NE(self.output.find("example_adamw"), std::string::npos);
+  EXPECT_TRUE(fs::exists(exp / "self/example_adamw/study_0/fmnist_mlp_cpp/trial_1/trial_result.json"));
+  // External tuning draws quasi-random points from the plugin's own search space.
+  auto ext = run_cli(std::string("run -w fmnist_mlp --submission ") + TRAINPERF_EXAMPLE_PLUGIN +
+                     " --trials 2 --max-steps 30 --threads 1 --experiment-dir " + (exp / "ext").string());
+  ASSERT_EQ(ext.exit_code, 0) << ext.output;
+  EXPECT_TRUE(fs::exists(exp / "ext/example_adamw/study_0/fmnist_mlp_cpp/trial_2/hparams.json"));
+  fs::remove_all(exp);
+}
+
+TEST(Plugin, OtherApiVersionIsRefused) {
+  auto r = run_cli(std::string("run -w fmnist_mlp --submission ") + TRAINPERF_EXAMPLE_PLUGIN_API0 + " --max-steps 1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("was built against trainperf API version 0, but this trainperf has API version 1"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(Plugin, MissingOrForeignLibraryIsNamed) {
+  auto missing = run_cli("run -w fmnist_mlp --submission /nonexistent/libx.so --max-steps 1");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("plugin '/nonexistent/libx.so': file not found"), std::string::npos) << missing.output;
+  auto foreign = run_cli("run -w fmnist_mlp --submission /usr/lib/x86_64-linux-gnu/libz.so.1 --max-steps 1");
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_NE(foreign.output.find("not a trainperf plugin"), std::string::npos) << foreign.output;
+}
