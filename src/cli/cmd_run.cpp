@@ -59,6 +59,8 @@ void add_run_command(CLI::App& app) {
   run_cmd->add_option("--max-steps", args->max_steps, "stop a trial after this many steps")->check(CLI::PositiveNumber);
   run_cmd->add_option("--threads", req.threads, "intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--device", req.device, "cpu | cuda | cuda:N");
+  run_cmd->add_flag("!--train-past-targets", req.stop_at_targets,
+                    "keep training after both targets are reached (target-setting runs)");
   run_cmd->add_option("--data-dir", req.data_dir, "dataset folder (default: the Debian package's location)");
   run_cmd->callback([args, run_cmd] { run(*args, *run_cmd); });
 }

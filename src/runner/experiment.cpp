@@ -103,6 +103,7 @@ nlohmann::json experiment_config(const StudyRequest& r, const std::optional<Sear
       {"seed", r.seed},
       {"max_steps", r.max_steps ? nlohmann::json(*r.max_steps) : nlohmann::json(nullptr)},
   };
+  if (!r.stop_at_targets) j["stop_at_targets"] = false;
   if (space) {
     j["trials"] = r.trials;
     nlohmann::json points = nlohmann::json::array();
@@ -219,6 +220,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     options.rules = r.rules;
     options.seed = o.seed;
     options.max_steps = r.max_steps;
+    options.stop_at_targets = r.stop_at_targets;
     options.device = device;
     options.on_eval = [&](const EvalRecord& rec) {
       log.append_eval(rec);

@@ -144,7 +144,7 @@ class TrialLoop {
       last_eval_end = prev_end = clock_->now();
       state_.last_eval_time = last_eval_end - start;
 
-      if (state_.validation_goal_reached && state_.test_goal_reached) {
+      if (options_.stop_at_targets && state_.validation_goal_reached && state_.test_goal_reached) {
         result_.status = TrialStatus::ReachedTargets;
         break;
       }

@@ -59,6 +59,7 @@ struct TrialOptions {
   RulesVersion rules = RulesVersion::V06;
   uint64_t seed = 0;
   std::optional<int64_t> max_steps;
+  bool stop_at_targets = true;  // false for target-setting runs: train to max_steps or the budget
   torch::Device device = torch::kCPU;
   Clock* clock = nullptr;                                      // default: a steady clock
   std::function<void()> synchronize;                           // default: device synchronize

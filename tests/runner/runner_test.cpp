@@ -159,3 +159,14 @@ TEST(Runner, StepContextSeesStepsCompletedBefore) {
   h.run();
   EXPECT_EQ(h.submission.steps_seen, (std::vector<int64_t>{0, 1, 2}));
 }
+
+TEST(Runner, TargetSettingRunsTrainPastTheTargets) {
+  Harness h;
+  h.workload.accuracy_at = [](int64_t step) { return step >= 5 ? 0.95 : 0.5; };
+  h.options.stop_at_targets = false;
+  h.options.max_steps = 35;
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::MaxSteps);
+  EXPECT_EQ(r.global_step, 35);
+  EXPECT_DOUBLE_EQ(*r.time_to_target, 11.0);  // still the first eval that reached it
+}
