@@ -17,9 +17,11 @@ build: deps
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2
 
+# The quick suite, self-tuning, three baselines, one study: trains, scores, writes report.html.
+DEMO_SUBMISSIONS ?= nadamw,adamw,momentum
 demo: build
-	$(BUILD_DIR)/trainperf run --workload fmnist_mlp --submission nadamw --ruleset self \
-	  --threads $(THREADS) --experiment-dir $(DEMO_DIR)
+	$(BUILD_DIR)/trainperf bench --suite quick --submissions $(DEMO_SUBMISSIONS) --ruleset self \
+	  --studies 1 --threads $(THREADS) --experiment-dir $(DEMO_DIR)
 
 bench: build
 	$(BUILD_DIR)/bench/bench_fmnist_step --threads $(THREADS)

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "report/html_report.h"
+#include "scoring/scoring.h"
 #include "tuning/plan.h"
 
 namespace trainperf::cli {
@@ -68,6 +70,16 @@ void add_bench_command(CLI::App& app) {
     const auto trials = plan_trials(r, self_executable());
     const int failures = run_planned(trials, r.jobs, std::cout);
     fmt::print("\n{} trials planned, {} failed; logs in {}\n", trials.size(), failures, r.experiment_dir.string());
+
+    // Score what is there (our workloads' own targets) and write the report next to the logs.
+    scoring::ScoreOptions options;
+    options.ruleset = r.ruleset;
+    const auto result = scoring::score_log_trees({r.experiment_dir}, options, &std::cerr);
+    fmt::print("\n{}", scoring::format_summary(result));
+    for (const auto& path : scoring::write_score_files(result, r.experiment_dir / "scores"))
+      fmt::print("wrote {}\n", path.string());
+    report::write_html_report(result, r.experiment_dir / "report.html");
+    fmt::print("wrote {}\n", (r.experiment_dir / "report.html").string());
     if (failures) throw std::runtime_error(fmt::format("{} trial(s) failed; rerun the same command to retry them", failures));
   });
 }

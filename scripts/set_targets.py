@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Scaled-down AlgoPerf target setting for one trainperf workload.
+
+AlgoPerf's procedure (benchmark-rules.md section 7): tune the reference algorithms, rerun the best
+configuration several times; validation target = median of the best validation results; test target =
+worst test result among the reruns that reached the validation target; max_runtime = 4/3 of the
+target-setting runtime; step_hint = the step budget of those runs.
+
+Here: every reference submission given runs its external-tuning search space (--trials points, one
+study) for --steps steps without stopping at the targets; the configuration with the best validation
+result is rerun --reruns times with other seeds. The summary (JSON) goes to stdout and --out.
+
+  scripts/set_targets.py --workload fmnist_mlp --submissions nadamw,adamw,momentum,nesterov \
+      --steps 3000 --trials 5 --reruns 5 --threads 2 --out docs/workloads/targets/fmnist_mlp.json
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def trials_of(exp_dir, submission, workload):
+    base = os.path.join(exp_dir, submission, "study_0", workload + "_cpp")
+    for name in sorted(os.listdir(base)):
+        d = os.path.join(base, name)
+        rows = list(csv.DictReader(open(os.path.join(d, "eval_measurements.csv"))))
+        yield d, rows, json.load(open(os.path.join(d, "hparams.json")))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workload", required=True)
+    ap.add_argument("--submissions", default="nadamw,adamw,momentum,nesterov")
+    ap.add_argument("--steps", type=int, required=True)
+    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--reruns", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--metric", default="accuracy")
+    ap.add_argument("--goal", choices=["max", "min"], default="max")
+    ap.add_argument("--trainperf", default="build/trainperf")
+    ap.add_argument("--experiment-dir", default=None)
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    better = max if a.goal == "max" else min
+    exp = a.experiment_dir or tempfile.mkdtemp(prefix="targets_")
+    common = ["--workload", a.workload, "--max-steps", str(a.steps), "--train-past-targets",
+              "--threads", str(a.threads)]
+
+    # 1. Tune every reference algorithm over its own search space.
+    candidates = []
+    for sub in a.submissions.split(","):
+        subprocess.run([a.trainperf, "run", "--submission", sub, "--ruleset", "external", "--trials", str(a.trials),
+                        "--experiment-dir", os.path.join(exp, "tuning")] + common, check=True,
+                       stdout=subprocess.DEVNULL)
+        for d, rows, hp in trials_of(os.path.join(exp, "tuning"), sub, a.workload):
+            vals = [float(r["validation/" + a.metric]) for r in rows]
+            candidates.append((better(vals), sub, hp, d))
+    best_val, best_sub, best_hp, best_dir = better(candidates, key=lambda c: c[0])
+    print(f"best: {best_sub} {best_hp} -> {best_val:.4f} ({best_dir})", file=sys.stderr)
+
+    # 2. Rerun the best configuration with other seeds.
+    point = os.path.join(exp, "best_point.json")
+    json.dump([best_hp], open(point, "w"))
+    results = []
+    for seed in range(1, a.reruns + 1):
+        rerun_dir = os.path.join(exp, f"rerun_{seed}")
+        subprocess.run([a.trainperf, "run", "--submission", best_sub, "--ruleset", "external", "--trials", "1",
+                        "--search-space", point, "--seed", str(seed), "--experiment-dir", rerun_dir] + common,
+                       check=True, stdout=subprocess.DEVNULL)
+        for d, rows, _ in trials_of(rerun_dir, best_sub, a.workload):
+            val = [float(r["validation/" + a.metric]) for r in rows]
+            test = [float(r["test/" + a.metric]) for r in rows]
+            results.append({"best_validation": better(val), "best_test": better(test),
+                            "runtime": float(rows[-1]["accumulated_submission_time"]),
+                            "steps": int(float(rows[-1]["global_step"]))})
+
+    # 3. Targets, budget, step hint.
+    val_target = statistics.median(r["best_validation"] for r in results)
+    reached = [r for r in results if (r["best_validation"] >= val_target if a.goal == "max"
+                                      else r["best_validation"] <= val_target)]
+    test_target = (min if a.goal == "max" else max)(r["best_test"] for r in reached)
+    runtime = statistics.median(r["runtime"] for r in results)
+    summary = {
+        "workload": a.workload, "metric": a.metric, "goal": a.goal,
+        "validation_target": round(val_target, 6), "test_target": round(test_target, 6),
+        "max_runtime_s": round(4.0 / 3.0 * runtime, 1), "step_hint": a.steps,
+        "best_submission": best_sub, "best_hparams": best_hp,
+        "tuning": [{"submission": s, "best_validation": v, "hparams": h} for v, s, h, _ in candidates],
+        "reruns": results,
+        "command": " ".join(["scripts/set_targets.py"] + sys.argv[1:]),
+    }
+    text = json.dumps(summary, indent=1)
+    print(text)
+    if a.out:
+        os.makedirs(os.path.dirname(a.out), exist_ok=True)
+        open(a.out, "w").write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
