@@ -4,6 +4,16 @@
 
 // One line per submission folder.
 #define TRAINPERF_SUBMISSION_FOLDERS(X) \
+  X(adamw) \
+  X(momentum) \
+  X(nesterov) \
+  X(lamb) \
+  X(adafactor) \
+  X(sam) \
+  X(shampoo) \
+  X(lion) \
+  X(muon) \
+  X(soap) \
   X(nadamw)
 
 namespace trainperf {

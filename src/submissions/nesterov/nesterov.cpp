@@ -1,0 +1,39 @@
+// AlgoPerf's nesterov baseline (a target-setting algorithm): torch.optim.SGD with Nesterov momentum
+// 1 - one_minus_beta1 and coupled weight decay; linear warmup over warmup_factor * step_hint, then
+// linear decay to end_factor * lr over decay_steps_factor of the remaining steps, then constant.
+// External tuning: AlgoPerf's published momentum/Nesterov space; self-tuning: literature defaults.
+#include "optim/sgd_momentum.h"
+#include "submissions/common/gradient_submission.h"
+#include "submissions/registry.h"
+
+namespace trainperf {
+
+namespace {
+
+class NesterovSubmission final : public GradientSubmission {
+ protected:
+  std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
+                                                          const std::vector<torch::Tensor>& params) override {
+    const Hyperparameters& h = ctx.hparams;
+    return std::make_unique<SGDMomentum>(params, SGDMomentumOptions(h.number("learning_rate"))
+                                                     .momentum(1.0 - h.number("one_minus_beta1"))
+                                                     .weight_decay(h.number("weight_decay"))
+                                                     .nesterov(true));
+  }
+
+  std::shared_ptr<Schedule> make_schedule(const InitContext& ctx) override {
+    const Hyperparameters& h = ctx.hparams;
+    return warmup_linear_decay(schedule_steps(ctx), h.number("warmup_factor"), h.number_or("decay_steps_factor", 0.9),
+                               h.number("end_factor"));
+  }
+};
+
+}  // namespace
+
+void register_nesterov(SubmissionRegistry& registry) {
+  registry.add({"nesterov", "SGD + Nesterov momentum, warmup then linear decay; AlgoPerf target-setting baseline",
+                "Nesterov 1983; Sutskever et al. 2013; AlgoPerf reference_algorithms/paper_baselines/nesterov",
+                [] { return std::make_unique<NesterovSubmission>(); }, "nesterov"});
+}
+
+}  // namespace trainperf
