@@ -1,0 +1,60 @@
+// The composed schedules against tests/golden/optim/gen_schedules.py (optax semantics), and
+// ScheduledLr keeping per-group learning-rate ratios.
+#include "optim/adamw.h"
+#include "optim/optim_test_support.h"
+#include "optim/schedules.h"
+
+using namespace trainperf;
+using namespace trainperf::testing;
+
+namespace {
+void expect_values(const Schedule& s, const nlohmann::json& c) {
+  const auto values = c["values"].get<std::vector<double>>();
+  for (size_t t = 0; t < values.size(); ++t)
+    EXPECT_NEAR(s.multiplier(static_cast<int64_t>(t)), values[t], 1e-15) << "t = " << t << " in " << c.dump();
+}
+}  // namespace
+
+TEST(Schedules, WarmupLinearDecayMatchesGolden) {
+  for (const auto& c : load_golden("schedules")["warmup_linear_decay"])
+    expect_values(*warmup_linear_decay(c["total"], c["warmup_factor"], c["decay_steps_factor"], c["end_factor"]), c);
+}
+
+TEST(Schedules, WarmupStableDecayMatchesGolden) {
+  for (const auto& c : load_golden("schedules")["warmup_stable_decay"])
+    expect_values(*warmup_stable_decay(c["total"], c["warmup_factor"], c["decay_fraction"], c["end_factor"]), c);
+}
+
+TEST(Schedules, ConstantWithWarmupMatchesGolden) {
+  for (const auto& c : load_golden("schedules")["constant_with_warmup"])
+    expect_values(*constant_with_warmup(c["total"], c["warmup_factor"]), c);
+}
+
+TEST(Schedules, JoinedEvaluatesEachPieceFromItsOwnStart) {
+  Joined s({std::make_shared<LinearWarmup>(4), std::make_shared<LinearDecay>(10, 0.0)}, {4});
+  EXPECT_DOUBLE_EQ(s.multiplier(2), 0.5);
+  EXPECT_DOUBLE_EQ(s.multiplier(4), 1.0);
+  EXPECT_DOUBLE_EQ(s.multiplier(9), 0.5);
+  EXPECT_DOUBLE_EQ(s.multiplier(100), 0.0);
+  EXPECT_THROW(Joined({std::make_shared<Constant>()}, {3}), c10::Error);
+}
+
+TEST(ScheduledLr, KeepsEachGroupsRatioToTheFirst) {
+  torch::Tensor a = torch::zeros({1}, torch::requires_grad()), b = torch::zeros({1}, torch::requires_grad());
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{a}, std::make_unique<AdamWOptions>(0.02));
+  groups.emplace_back(std::vector<torch::Tensor>{b}, std::make_unique<AdamWOptions>(0.005));
+  AdamW opt(std::move(groups));
+  ScheduledLr lr(opt, std::make_shared<LinearDecay>(10, 0.0), 0.04);
+  EXPECT_DOUBLE_EQ(lr.apply(5), 0.02);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[0].options().get_lr(), 0.02);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[1].options().get_lr(), 0.005);
+}
+
+TEST(ScheduledLr, SetsEveryGroupOfASingleRateOptimizerToPeakTimesSchedule) {
+  torch::Tensor a = torch::zeros({1}, torch::requires_grad());
+  AdamW opt({a}, AdamWOptions(123.0));  // the construction rate does not matter with one group
+  ScheduledLr lr(opt, std::make_shared<Constant>(), 0.5);
+  lr.apply(0);
+  EXPECT_DOUBLE_EQ(opt.param_groups()[0].options().get_lr(), 0.5);
+}
