@@ -1,0 +1,407 @@
+#include "scoring/scoring.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "scoring/text_table.h"
+
+namespace trainperf::scoring {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+std::set<std::string> logged_workloads(const std::vector<SubmissionLogs>& logs) {
+  std::set<std::string> names;
+  for (const auto& sub : logs)
+    for (const auto& study : sub.studies)
+      for (const auto& w : study.workloads) names.insert(w.name);
+  return names;
+}
+
+// "ours": the registered workloads the logs cover (and the base of any logged variant).
+TargetTable restrict_to_logged(const TargetTable& table, const std::set<std::string>& logged) {
+  TargetTable out = table;
+  out.workloads.clear();
+  for (const auto& w : table.workloads) {
+    bool keep = logged.count(w.name) > 0;
+    if (!w.is_variant())
+      for (const auto& v : table.variants_of(w.name)) keep = keep || logged.count(v) > 0;
+    if (keep) out.workloads.push_back(w);
+  }
+  return out;
+}
+
+// The largest value of a column logged by any trial of a workload (a budget stand-in).
+double largest_logged(const std::vector<SubmissionLogs>& logs, const std::string& workload, const std::string& col) {
+  double best = kNaN;
+  for (const auto& sub : logs)
+    for (const auto& study : sub.studies)
+      if (const auto* w = study.find(workload))
+        for (const auto& trial : w->trials) {
+          const int c = trial.evals.column(col);
+          if (c < 0) continue;
+          for (const auto& row : trial.evals.rows) {
+            const double v = parse_number(row[c]);
+            if (!std::isnan(v) && (std::isnan(best) || v > best)) best = v;
+          }
+        }
+  return best;
+}
+
+std::string csv_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw ScoringError("cannot write '" + path.string() + "'");
+  out << text;
+  if (!out) throw ScoringError("cannot write '" + path.string() + "' (disk full?)");
+}
+}  // namespace
+
+int ScoreResult::submission_index(const std::string& name) const {
+  for (size_t i = 0; i < submissions.size(); ++i)
+    if (submissions[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+int ScoreResult::reached(size_t s) const {
+  int n = 0;
+  for (double t : scored.t[s]) n += std::isfinite(t) ? 1 : 0;
+  return n;
+}
+
+std::string format_time(double t, TimeAxis axis) {
+  if (std::isnan(t)) return "missing";
+  if (std::isinf(t)) return "inf";
+  if (axis == TimeAxis::Steps) return fmt::format("{:.0f}", t);
+  return std::fabs(t) >= 100 ? fmt::format("{:.1f}", t) : fmt::format("{:.2f}", t);
+}
+
+ScoreResult score_log_trees(const std::vector<fs::path>& dirs, const ScoreOptions& options,
+                            std::ostream* warnings_out) {
+  Diagnostics diag(warnings_out, options.strict);
+  TargetTable targets = load_targets(options.targets);
+  auto logs = read_log_trees(dirs, diag);
+  return score_logs(std::move(logs), std::move(targets), options, diag);
+}
+
+ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, const ScoreOptions& options,
+                       Diagnostics& diag) {
+  ScoreResult r;
+  r.options = options;
+  const auto logged = logged_workloads(logs);
+  if (options.targets == "ours") targets = restrict_to_logged(targets, logged);
+  bool any_known = false;
+  for (const auto& name : logged) any_known = any_known || targets.find(name) != nullptr;
+  if (!any_known) {
+    std::string hint = options.targets == "ours"
+                           ? "; for AlgoPerf's own logs pass --targets v0.5 or --targets v0.6"
+                           : "";
+    throw ScoringError("none of the logged workloads (" + join(std::vector<std::string>(logged.begin(), logged.end())) +
+                       ") has a target in '" + targets.name + "'" + hint);
+  }
+  r.targets = targets;
+  for (const auto& w : targets.workloads) r.workloads.push_back(w.name);
+  for (const auto& sub : logs) r.submissions.push_back(sub.name);
+  if (!options.baseline.empty() && r.submission_index(options.baseline) < 0)
+    throw ScoringError("--baseline '" + options.baseline + "' is not one of the submissions scored (" +
+                       join(r.submissions) + ")");
+
+  r.raw.submissions = r.submissions;
+  r.raw.workloads = r.workloads;
+  for (const auto& sub : logs) {
+    // Logged workloads the table does not know.
+    for (const auto& study : sub.studies)
+      for (const auto& w : study.workloads)
+        if (!targets.find(w.name))
+          diag.warn(w.dir.string(), "workload '" + w.name + "' has no target in '" + targets.name + "'; ignored");
+
+    std::set<int> all_studies;
+    for (const auto& study : sub.studies) all_studies.insert(study.index);
+    std::vector<WorkloadTimes> row_times;
+    std::vector<double> row;
+    for (const auto& target : targets.workloads) {
+      std::vector<StudyTime> studies;
+      size_t most_trials = 0;
+      for (const auto& study : sub.studies)
+        if (const auto* w = study.find(target.name)) most_trials = std::max(most_trials, w->trials.size());
+      std::vector<std::string> absent;
+      for (const auto& study : sub.studies) {
+        const auto* w = study.find(target.name);
+        if (!w) {
+          absent.push_back("study_" + std::to_string(study.index));
+          continue;
+        }
+        const size_t expected = options.ruleset == Ruleset::Self
+                                    ? 1
+                                    : static_cast<size_t>(targets.trials_per_study.value_or(static_cast<int>(most_trials)));
+        if (w->trials.size() < expected)
+          diag.warn(w->dir.string(), fmt::format("{} readable trial{}, expected {}", w->trials.size(),
+                                                 w->trials.size() == 1 ? "" : "s", expected));
+        else if (options.ruleset == Ruleset::Self && w->trials.size() > 1)
+          diag.warn(w->dir.string(), fmt::format("{} trials in a self-tuning study, expected 1", w->trials.size()));
+        std::vector<TrialTime> trials;
+        for (const auto& trial : w->trials) trials.push_back(trial_time_to_target(trial, target, options.axis, diag));
+        studies.push_back(study_time_to_target(study.index, std::move(trials)));
+      }
+      if (studies.empty()) {
+        diag.warn(sub.dir.string(), "no logs for workload '" + target.name + "'; scored as missing");
+      } else if (targets.studies && static_cast<int>(studies.size()) < *targets.studies) {
+        diag.warn(sub.dir.string(), fmt::format("workload '{}' is logged in {} studies, {} expects {}", target.name,
+                                                studies.size(), targets.name, *targets.studies));
+      } else if (!targets.studies && !absent.empty()) {
+        diag.warn(sub.dir.string(), fmt::format("workload '{}' has no logs in {} (logged in {} of {} studies)",
+                                                target.name, join(absent), studies.size(), all_studies.size()));
+      }
+      auto times = workload_time_to_target(std::move(studies));
+      row.push_back(times.median);
+      row_times.push_back(std::move(times));
+    }
+    r.raw.t.push_back(std::move(row));
+    r.times.push_back(std::move(row_times));
+  }
+
+  r.scored = apply_scoring_rules(r.raw, targets, &r.capped, &r.why);
+  r.ratios = performance_ratios(r.scored);
+  r.profile = performance_profile(r.ratios, r.scored.workloads.size());
+  r.scores = benchmark_scores(r.profile);
+  r.ranking.resize(r.submissions.size());
+  std::iota(r.ranking.begin(), r.ranking.end(), 0);
+  std::stable_sort(r.ranking.begin(), r.ranking.end(), [&](size_t a, size_t b) { return r.scores[a] > r.scores[b]; });
+
+  const double factor = options.ruleset == Ruleset::Self ? targets.self_tuning_budget_factor : 1.0;
+  for (const auto& w : targets.workloads) {
+    double budget = options.axis == TimeAxis::Time && w.max_runtime > 0
+                        ? w.max_runtime * factor
+                        : largest_logged(logs, w.name, time_column(options.axis));
+    r.budgets.push_back(budget);
+  }
+  if (!options.baseline.empty()) {
+    const auto b = static_cast<size_t>(r.submission_index(options.baseline));
+    std::vector<std::string> bases = targets.base_names();
+    std::vector<double> budgets, base_times;
+    for (const auto& name : bases) {
+      const int w = r.raw.workload_index(name);
+      budgets.push_back(r.budgets[w]);
+      base_times.push_back(r.raw.t[b][w]);
+    }
+    for (size_t s = 0; s < r.submissions.size(); ++s) {
+      if (s == b) continue;
+      std::vector<double> times;
+      for (const auto& name : bases) times.push_back(r.raw.t[s][r.raw.workload_index(name)]);
+      r.speedups.push_back(compute_speedups(r.submissions[s], times, options.baseline, base_times, bases, budgets));
+    }
+  }
+  r.logs = std::move(logs);
+  r.warnings = diag.warnings();
+  return r;
+}
+
+std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (!fs::is_directory(out_dir))
+    throw ScoringError("cannot create output directory '" + out_dir.string() + "'" + (ec ? ": " + ec.message() : ""));
+  std::vector<fs::path> written;
+  const std::string axis = to_string(r.options.axis);
+
+  {  // One row per submission and workload (bases and variants).
+    std::ostringstream o;
+    o << "submission,workload,base_workload,metric,target,axis,studies,studies_reached,study_min,study_median,"
+         "study_max,time_to_target,ratio,budget,note\n";
+    for (size_t s = 0; s < r.submissions.size(); ++s)
+      for (size_t w = 0; w < r.workloads.size(); ++w) {
+        const auto& target = r.targets.workloads[w];
+        const auto& times = r.times[s][w];
+        const int b = r.scored.workload_index(target.name);
+        const double final_time = b >= 0 ? r.scored.t[s][b] : r.capped.t[s][w];
+        const double ratio = b >= 0 ? r.ratios[s][b] : kNaN;
+        std::string note = b >= 0 ? r.why[s][b] : (std::isinf(r.capped.t[s][w]) && std::isfinite(times.median)
+                                                        ? "made infinite by the rules"
+                                                        : "");
+        if (times.missing()) note = "missing (no logs)";
+        o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.submissions[s]), target.name,
+                         target.base, target.metric, csv_number(target.target), axis, times.studies.size(),
+                         times.studies_reached(), csv_number(times.min), csv_number(times.median),
+                         csv_number(times.max), csv_number(final_time), csv_number(ratio), csv_number(r.budgets[w]),
+                         csv_field(note));
+      }
+    written.push_back(out_dir / "time_to_targets.csv");
+    write_text(written.back(), o.str());
+  }
+  {  // Every trial, and which one each study's time comes from.
+    std::ostringstream o;
+    o << "submission,workload,study,trial,axis,reached,eval_index,time_to_target,best_metric,num_evals,"
+         "counts_for_study\n";
+    for (size_t s = 0; s < r.submissions.size(); ++s)
+      for (size_t w = 0; w < r.workloads.size(); ++w)
+        for (const auto& study : r.times[s][w].studies)
+          for (const auto& t : study.trials)
+            o << fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.submissions[s]), r.workloads[w],
+                             study.study, t.trial, axis, t.reached() ? 1 : 0,
+                             t.eval_index ? std::to_string(*t.eval_index) : "", csv_number(t.value),
+                             csv_number(t.best_metric), t.num_evals, study.best_trial == t.trial ? 1 : 0);
+    written.push_back(out_dir / "trial_times.csv");
+    write_text(written.back(), o.str());
+  }
+  {  // rho_s(tau): one row per tau, one column per submission.
+    std::ostringstream o;
+    o << "tau";
+    for (const auto& s : r.submissions) o << ',' << csv_field(s);
+    o << '\n';
+    for (size_t k = 0; k < r.profile.taus.size(); ++k) {
+      o << csv_number(r.profile.taus[k]);
+      for (size_t s = 0; s < r.submissions.size(); ++s) o << ',' << csv_number(r.profile.rho[s][k]);
+      o << '\n';
+    }
+    written.push_back(out_dir / "performance_profiles.csv");
+    write_text(written.back(), o.str());
+  }
+  {
+    std::ostringstream o;
+    o << "rank,submission,score,base_workloads_reached,base_workloads,targets,ruleset,axis";
+    if (!r.options.baseline.empty()) o << ",geomean_speedup_vs_" << csv_field(r.options.baseline);
+    o << '\n';
+    for (size_t rank = 0; rank < r.ranking.size(); ++rank) {
+      const size_t s = r.ranking[rank];
+      o << fmt::format("{},{},{},{},{},{},{},{}", rank + 1, csv_field(r.submissions[s]), csv_number(r.scores[s]),
+                       r.reached(s), r.scored.workloads.size(), csv_field(r.targets.name),
+                       r.options.ruleset == Ruleset::Self ? "self" : "external", axis);
+      if (!r.options.baseline.empty()) {
+        double g = r.submissions[s] == r.options.baseline ? 1.0 : kNaN;
+        for (const auto& sp : r.speedups)
+          if (sp.submission == r.submissions[s]) g = sp.geomean_speedup;
+        o << ',' << csv_number(g);
+      }
+      o << '\n';
+    }
+    written.push_back(out_dir / "scores.csv");
+    write_text(written.back(), o.str());
+  }
+  if (!r.speedups.empty()) {
+    std::ostringstream o;
+    o << "submission,baseline,workload,axis,submission_time,baseline_time,submission_reached,baseline_reached,"
+         "time_ratio,speedup\n";
+    for (const auto& sp : r.speedups) {
+      for (const auto& w : sp.workloads)
+        o << fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(sp.submission), csv_field(sp.baseline),
+                         w.workload, axis, csv_number(w.submission_time), csv_number(w.baseline_time),
+                         w.submission_reached ? 1 : 0, w.baseline_reached ? 1 : 0, csv_number(w.time_ratio),
+                         csv_number(w.speedup));
+      o << fmt::format("{},{},geomean,{},,,,,{},{}\n", csv_field(sp.submission), csv_field(sp.baseline), axis,
+                       csv_number(sp.geomean_time_ratio), csv_number(sp.geomean_speedup));
+    }
+    written.push_back(out_dir / "speedups.csv");
+    write_text(written.back(), o.str());
+  }
+  return written;
+}
+
+std::string format_summary(const ScoreResult& r) {
+  std::ostringstream o;
+  const auto variants = r.workloads.size() - r.scored.workloads.size();
+  o << fmt::format("targets: {} · {} tuning · by {} · {} submission{} · {} base workload{}{}\n", r.targets.name,
+                   r.options.ruleset == Ruleset::Self ? "self" : "external", to_string(r.options.axis),
+                   r.submissions.size(), r.submissions.size() == 1 ? "" : "s", r.scored.workloads.size(),
+                   r.scored.workloads.size() == 1 ? "" : "s",
+                   variants ? fmt::format(" + {} held-out variant{}", variants, variants == 1 ? "" : "s") : "");
+
+  const std::string unit = r.unit();
+  o << fmt::format("\ntime to target [{}]: median over studies (studies reached / logged); "
+                   "* = made infinite by the held-out or 4x rule\n",
+                   unit);
+  TextTable times({"workload"});
+  for (const auto& s : r.submissions) times.add_column(s);
+  for (size_t w = 0; w < r.workloads.size(); ++w) {
+    std::vector<std::string> cells = {r.workloads[w] + (r.targets.workloads[w].is_variant() ? " (variant)" : "")};
+    const int b = r.scored.workload_index(r.workloads[w]);
+    for (size_t s = 0; s < r.submissions.size(); ++s) {
+      const auto& times_sw = r.times[s][w];
+      if (times_sw.missing()) {
+        cells.push_back("missing");
+        continue;
+      }
+      const double final_time = b >= 0 ? r.scored.t[s][b] : r.capped.t[s][w];
+      const bool changed = std::isfinite(times_sw.median) && std::isinf(final_time);
+      cells.push_back(fmt::format("{}{} ({}/{})", format_time(changed ? times_sw.median : final_time, r.options.axis),
+                                  changed ? "*" : "", times_sw.studies_reached(), times_sw.studies.size()));
+    }
+    times.add_row(cells);
+  }
+  o << times.render();
+
+  o << "\nscores (integral of the performance profile over tau in [1, 4], divided by 3)\n";
+  TextTable ranked({"rank", "submission", "score", "reached"}, "rlrr");
+  for (size_t rank = 0; rank < r.ranking.size(); ++rank) {
+    const size_t s = r.ranking[rank];
+    ranked.add_row({std::to_string(rank + 1), r.submissions[s], fmt::format("{:.4f}", r.scores[s]),
+                    fmt::format("{}/{}", r.reached(s), r.scored.workloads.size())});
+  }
+  o << ranked.render();
+
+  if (!r.options.baseline.empty()) {
+    o << fmt::format("\nspeedups vs {} (baseline time / time, base workloads; a time that never reached the "
+                     "target counts as the budget + 1 {})\n",
+                     r.options.baseline, unit);
+    TextTable sp({"workload"});
+    for (const auto& s : r.speedups) sp.add_column(s.submission);
+    const auto bases = r.targets.base_names();
+    for (size_t w = 0; w < bases.size(); ++w) {
+      std::vector<std::string> cells = {bases[w]};
+      for (const auto& s : r.speedups)
+        cells.push_back(std::isnan(s.workloads[w].speedup) ? "missing" : fmt::format("{:.3f}x", s.workloads[w].speedup));
+      sp.add_row(cells);
+    }
+    std::vector<std::string> cells = {"geometric mean"};
+    for (const auto& s : r.speedups)
+      cells.push_back(std::isnan(s.geomean_speedup) ? "n/a" : fmt::format("{:.3f}x", s.geomean_speedup));
+    sp.add_row(cells);
+    o << sp.render();
+
+    o << fmt::format("\ntime to target over studies [{}]: min / median / max\n", unit);
+    TextTable spread({"workload"});
+    for (const auto& s : r.submissions) spread.add_column(s);
+    for (size_t w = 0; w < r.workloads.size(); ++w) {
+      std::vector<std::string> row = {r.workloads[w]};
+      for (size_t s = 0; s < r.submissions.size(); ++s) {
+        const auto& t = r.times[s][w];
+        row.push_back(t.missing() ? "missing"
+                                  : fmt::format("{} / {} / {}", format_time(t.min, r.options.axis),
+                                                format_time(t.median, r.options.axis),
+                                                format_time(t.max, r.options.axis)));
+      }
+      spread.add_row(row);
+    }
+    o << spread.render();
+  }
+  return o.str();
+}
+
+}  // namespace trainperf::scoring

@@ -1,0 +1,72 @@
+// `trainperf score`: log trees in, time-to-target tables, performance profiles and benchmark scores
+// out, exactly as the published AlgoPerf scoring computes them (docs/scoring.md).
+#pragma once
+
+#include <trainperf/submission.h>
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "scoring/diagnostics.h"
+#include "scoring/log_tree.h"
+#include "scoring/performance_profile.h"
+#include "scoring/speedups.h"
+#include "scoring/targets.h"
+#include "scoring/time_to_target.h"
+
+namespace trainperf::scoring {
+
+struct ScoreOptions {
+  std::string targets = "ours";  // v0.5 | v0.6 | ours | path to a JSON file
+  Ruleset ruleset = Ruleset::External;
+  TimeAxis axis = TimeAxis::Time;
+  std::string baseline;  // submission name; empty: no speedups
+  bool strict = false;
+};
+
+struct ScoreResult {
+  ScoreOptions options;
+  TargetTable targets;  // as scored; for "ours", the registered workloads that appear in the logs
+  std::vector<SubmissionLogs> logs;
+  std::vector<std::string> submissions;
+  std::vector<std::string> workloads;              // every scored column: the table's order
+  std::vector<std::vector<WorkloadTimes>> times;   // [submission][workload]: studies and trials
+  TimeTable raw;                                   // step 3: median over studies, every column
+  TimeTable capped;                                // after steps 4-5, every column
+  TimeTable scored;                                // after step 6: base columns only
+  std::vector<std::vector<std::string>> why;       // [submission][base]: why the rules made it +inf
+  std::vector<std::vector<double>> ratios;         // step 7, [submission][base]
+  PerformanceProfile profile;
+  std::vector<double> scores;
+  std::vector<size_t> ranking;         // submission indices, best score first (ties: listed order)
+  std::vector<double> budgets;         // per column, what a never-reached time counts as in speedups
+  std::vector<SpeedupSummary> speedups;  // each other submission vs options.baseline
+  std::vector<std::string> warnings;
+
+  int submission_index(const std::string& name) const;  // -1 when absent
+  int reached(size_t submission) const;  // base workloads with a finite scored time
+  const char* unit() const { return options.axis == TimeAxis::Time ? "s" : "steps"; }
+};
+
+// Reads the trees and scores them; warnings are printed to `warnings_out` (when given) as they arise.
+// Throws ScoringError on bad input (and on any problem under --strict).
+ScoreResult score_log_trees(const std::vector<std::filesystem::path>& dirs, const ScoreOptions& options,
+                            std::ostream* warnings_out);
+// Scores logs already read.
+ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, const ScoreOptions& options,
+                       Diagnostics& diag);
+
+// time_to_targets.csv, trial_times.csv, performance_profiles.csv, scores.csv (+ speedups.csv with a
+// baseline) in `out_dir`; returns the paths written.
+std::vector<std::filesystem::path> write_score_files(const ScoreResult& result, const std::filesystem::path& out_dir);
+
+// Console tables: the header line, the workload x submission time table, the ranked scores,
+// speedups vs the baseline.
+std::string format_summary(const ScoreResult& result);
+
+// A time for people: "1234.5", "inf", "missing".
+std::string format_time(double t, TimeAxis axis);
+
+}  // namespace trainperf::scoring

@@ -1,0 +1,58 @@
+// Target tables: per workload the validation metric, its target, the budget, and for held-out
+// variants their base workload. Shipped tables (data/targets/*.json: AlgoPerf v0.5 and v0.6),
+// trainperf's own registered workloads, or a user file in the same format.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <trainperf/types.h>
+
+namespace trainperf::scoring {
+
+struct WorkloadTarget {
+  std::string name;
+  std::string metric;  // eval column, e.g. "validation/accuracy"
+  Goal goal = Goal::Maximize;
+  double target = 0;  // validation target
+  double test_target = 0;
+  double max_runtime = 0;  // seconds, before the ruleset multiplier
+  int64_t step_hint = 0;
+  std::string base;  // set for a held-out variant: the base workload it belongs to
+
+  bool is_variant() const { return !base.empty(); }
+  // Published scoring's test: <= for minimised metrics, >= for maximised ones.
+  bool meets(double value) const { return goal == Goal::Minimize ? value <= target : value >= target; }
+};
+
+struct TargetTable {
+  std::string name;    // "AlgoPerf v0.5", "trainperf workloads", or the file's name
+  std::string source;  // where it came from (file path or "registry")
+  std::optional<int> studies;           // studies per workload the rules ask for
+  std::optional<int> trials_per_study;  // trials per study under external tuning
+  double self_tuning_budget_factor = 1.5;
+  std::vector<WorkloadTarget> workloads;  // bases and variants, in table order
+
+  const WorkloadTarget* find(const std::string& name) const;
+  std::vector<std::string> base_names() const;
+  // The held-out variant(s) of a base workload.
+  std::vector<std::string> variants_of(const std::string& base) const;
+};
+
+// "v0.5" / "v0.6" (shipped tables), "ours" (the workload registry) or a path to a JSON file.
+// Throws ScoringError naming the file and key on unknown keys, unknown metrics, bad values.
+TargetTable load_targets(const std::string& which);
+TargetTable parse_targets(const std::string& json_text, const std::string& where);
+TargetTable registry_targets();
+
+// The folder holding the shipped tables: $TRAINPERF_DATA_DIR/targets if set, else the source tree's
+// data/targets.
+std::filesystem::path shipped_targets_dir();
+
+// Metric names (without "validation/") whose direction is known: AlgoPerf's and our workloads'.
+std::optional<Goal> known_metric_goal(const std::string& metric);
+std::vector<std::string> known_metrics();
+
+}  // namespace trainperf::scoring
