@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   trainperf::cli::add_run_command(app);
   trainperf::cli::add_bench_command(app);
   trainperf::cli::add_plan_command(app);
+  trainperf::cli::add_score_command(app);
+  trainperf::cli::add_report_command(app);
+  trainperf::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,61 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+#include "scoring/scoring.h"
+
+namespace trainperf::cli {
+
+namespace fs = std::filesystem;
+
+// The options score, report and compare share (declared again in cmd_report.cpp and cmd_compare.cpp).
+void add_scoring_options(CLI::App* cmd, scoring::ScoreOptions& options, bool with_baseline) {
+  static const std::map<std::string, Ruleset> rulesets = {{"external", Ruleset::External}, {"self", Ruleset::Self}};
+  static const std::map<std::string, scoring::TimeAxis> axes = {{"time", scoring::TimeAxis::Time},
+                                                                {"steps", scoring::TimeAxis::Steps}};
+  cmd->add_option("--targets", options.targets,
+                  "v0.5 | v0.6 (AlgoPerf's tables) | ours (trainperf's workloads; default) | a JSON file");
+  cmd->add_option("--ruleset", options.ruleset, "external (default) | self")
+      ->transform(CLI::CheckedTransformer(rulesets, CLI::ignore_case));
+  cmd->add_option("--by", options.axis, "time (default; the `score` column) | steps (global_step)")
+      ->transform(CLI::CheckedTransformer(axes, CLI::ignore_case));
+  if (with_baseline)
+    cmd->add_option("--baseline", options.baseline, "submission to compute speedups against");
+  cmd->add_flag("--strict", options.strict, "refuse messy logs instead of warning and going on");
+}
+
+namespace {
+struct ScoreArgs {
+  std::vector<fs::path> dirs;
+  scoring::ScoreOptions options;
+  fs::path out;
+};
+
+void score(const ScoreArgs& args) {
+  auto result = scoring::score_log_trees(args.dirs, args.options, &std::cerr);
+  fs::path out = args.out;
+  if (out.empty()) out = args.dirs.size() == 1 ? args.dirs.front() / "scores" : fs::path("scores");
+  const auto files = scoring::write_score_files(result, out);
+  std::cout << scoring::format_summary(result);
+  fmt::print("\nwrote:");
+  for (const auto& f : files) fmt::print(" {}", f.string());
+  fmt::print("\n");
+  if (!result.warnings.empty())
+    fmt::print("{} warning{} about the logs (printed above)\n", result.warnings.size(),
+               result.warnings.size() == 1 ? "" : "s");
+}
+}  // namespace
+
+void add_score_command(CLI::App& app) {
+  auto args = std::make_shared<ScoreArgs>();
+  auto* cmd = app.add_subcommand("score", "Score experiment trees: time to target, performance profiles, scores");
+  cmd->add_option("dirs", args->dirs, "experiment directories (each subfolder a submission) or submission folders")
+      ->required();
+  add_scoring_options(cmd, args->options, true);
+  cmd->add_option("--out", args->out, "folder for the CSV files (default: DIR/scores)");
+  cmd->callback([args] { score(*args); });
+}
+
+}  // namespace trainperf::cli
