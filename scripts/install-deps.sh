@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev googletest
   dataset-fashion-mnist
   gnuplot-nox
+  chromium
   python3-torch python3-numpy
 )
 
