@@ -1,0 +1,266 @@
+// Time of one optimizer step on ~10M parameters of realistic shapes, for every optimizer in
+// src/optim, relative to AdamW; and trainperf's AdamW and SGD (momentum 0.9) relative to Python's
+// torch.optim.AdamW / torch.optim.SGD on the same shapes (bench/optim_step_ref.py), in one run.
+//   bench_optim_step [--threads N] [--warmup N] [--repeats N] [--rounds N]
+// Each round builds fresh parameters and fixed random gradients, runs `warmup` untimed steps and then
+// times `repeats` single steps; the table shows the median over all rounds. C++ and Python rounds
+// alternate so that machine noise hits both alike. Adding an optimizer is one line in kOptimizers.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <numeric>
+
+#include "optim/adafactor.h"
+#include "optim/adamw.h"
+#include "optim/lamb.h"
+#include "optim/lion.h"
+#include "optim/muon.h"
+#include "optim/nadamw.h"
+#include "optim/sam.h"
+#include "optim/sgd_momentum.h"
+#include "optim/shampoo.h"
+#include "optim/soap.h"
+#include "util/environment.h"
+
+// The learning-rate-free methods and weight averaging, when present in this tree.
+#if __has_include("optim/schedule_free_adamw.h")
+#include "optim/schedule_free_adamw.h"
+#include "optim/schedule_free_sgd.h"
+#define TRAINPERF_HAVE_SCHEDULE_FREE 1
+#endif
+#if __has_include("optim/dog.h")
+#include "optim/cocob.h"
+#include "optim/dadapt_adam.h"
+#include "optim/dadapt_sgd.h"
+#include "optim/dog.h"
+#include "optim/ldog.h"
+#include "optim/mechanic.h"
+#include "optim/prodigy.h"
+#define TRAINPERF_HAVE_LR_FREE 1
+#endif
+#if __has_include("optim/averaging.h")
+#include "optim/averaging.h"
+#define TRAINPERF_HAVE_AVERAGING 1
+#endif
+
+using namespace trainperf;
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+// ~10M parameters: transformer-sized matrices, ResNet-like convolutions, a classifier head, vectors.
+std::vector<Shape> parameter_shapes() {
+  std::vector<Shape> shapes;
+  auto add = [&](Shape s, int n) { shapes.insert(shapes.end(), n, s); };
+  add({1024, 1024}, 4);
+  add({512, 2048}, 2);
+  add({2048, 512}, 1);
+  add({256, 256, 3, 3}, 3);
+  add({128, 128, 3, 3}, 2);
+  add({64, 3, 7, 7}, 1);
+  add({1000, 512}, 1);
+  add({1024}, 12);
+  add({2048}, 4);
+  add({512}, 6);
+  add({256}, 6);
+  return shapes;
+}
+
+// One timed unit of work, built over the parameters (an optimizer step, or an averaging update).
+using Step = std::function<void()>;
+using MakeStep = std::function<Step(std::vector<torch::Tensor>)>;
+
+template <class Opt, class Options>
+MakeStep optimizer(Options options) {
+  return [options](std::vector<torch::Tensor> params) -> Step {
+    std::shared_ptr<Opt> opt = std::make_shared<Opt>(params, options);
+    return [opt] { opt->step(); };
+  };
+}
+
+// Muon on the >= 2-D tensors, AdamW on the vectors (how the muon submission splits them).
+Step muon_step(std::vector<torch::Tensor> params) {
+  std::vector<torch::Tensor> matrices, rest;
+  for (auto& p : params) (p.dim() >= 2 ? matrices : rest).push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(matrices, std::make_unique<MuonOptions>(MuonOptions(0.02)));
+  groups.emplace_back(rest, std::make_unique<MuonOptions>(MuonOptions(3e-3).use_muon(false)));
+  auto opt = std::make_shared<Muon>(std::move(groups));
+  return [opt] { opt->step(); };
+}
+
+// SAM's own work per step (perturb + restore) on top of its AdamW step; the second forward/backward
+// pass it needs is the model's, not the optimizer's, and is not timed here.
+Step sam_step(std::vector<torch::Tensor> params) {
+  auto opt = std::make_shared<SAM>(std::make_unique<AdamW>(params, AdamWOptions(1e-3)), SAMOptions(0.05));
+  return [opt] {
+    opt->perturb();
+    opt->restore_and_step();
+  };
+}
+
+struct Entry {
+  std::string name;
+  MakeStep make;
+};
+
+// Shampoo recomputes its roots on the last warm-up step (precondition_frequency = warmup), so timed
+// steps precondition with roots but do not recompute them; the recomputation shows as "slowest".
+std::vector<Entry> optimizers(int warmup) {
+  return {
+      {"adamw", optimizer<AdamW>(AdamWOptions(1e-3))},
+      {"nadamw", optimizer<NAdamW>(NAdamWOptions(1e-3).weight_decay(0.1))},
+      {"sgd_momentum", optimizer<SGDMomentum>(SGDMomentumOptions(0.1).momentum(0.9))},
+      {"sgd_nesterov", optimizer<SGDMomentum>(SGDMomentumOptions(0.1).momentum(0.9).nesterov(true))},
+      {"lamb", optimizer<LAMB>(LAMBOptions(1e-3).weight_decay(0.01))},
+      {"adafactor", optimizer<Adafactor>(AdafactorOptions(1e-3).weight_decay(0.01))},
+      {"sam(adamw), optimizer part", sam_step},
+      {"shampoo", optimizer<Shampoo>(ShampooOptions(1e-3).precondition_frequency(warmup))},
+      {"lion", optimizer<Lion>(LionOptions(1e-4))},
+      {"muon (+adamw on vectors)", muon_step},
+      {"soap", optimizer<SOAP>(SOAPOptions(3e-3))},
+#ifdef TRAINPERF_HAVE_SCHEDULE_FREE
+      {"schedule_free_adamw", optimizer<ScheduleFreeAdamW>(ScheduleFreeAdamWOptions())},
+      {"schedule_free_sgd", optimizer<ScheduleFreeSGD>(ScheduleFreeSGDOptions())},
+#endif
+#ifdef TRAINPERF_HAVE_LR_FREE
+      {"dog", optimizer<DoG>(DoGOptions())},
+      {"ldog", optimizer<LDoG>(LDoGOptions())},
+      {"dadapt_adam", optimizer<DAdaptAdam>(DAdaptAdamOptions())},
+      {"dadapt_sgd", optimizer<DAdaptSGD>(DAdaptSGDOptions())},
+      {"prodigy", optimizer<Prodigy>(ProdigyOptions())},
+      {"mechanic", optimizer<Mechanic>(MechanicOptions())},
+      {"cocob", optimizer<COCOB>(COCOBOptions())},
+#endif
+#ifdef TRAINPERF_HAVE_AVERAGING
+      {"ema update (no optimizer)",
+       [](std::vector<torch::Tensor> p) -> Step {
+         auto avg = std::make_shared<EmaAverage>(p, 0.999);
+         return [avg] { avg->update(); };
+       }},
+      {"lawa update (k=5, every step)",
+       [](std::vector<torch::Tensor> p) -> Step {
+         auto avg = std::make_shared<LawaAverage>(p, 5, 1);
+         return [avg] { avg->update(); };
+       }},
+#endif
+  };
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct Timings {
+  std::vector<double> step_ms;  // timed steps
+  double slowest_ms = 0;        // over warm-up and timed steps
+};
+
+void time_one(const Entry& e, int warmup, int repeats, uint64_t seed, Timings& out) {
+  torch::manual_seed(static_cast<int64_t>(seed));
+  std::vector<torch::Tensor> params;
+  for (const auto& s : parameter_shapes()) {
+    torch::Tensor p = (torch::randn(s) * 0.02).requires_grad_();
+    p.mutable_grad() = torch::randn(s) * 1e-3;
+    params.push_back(p);
+  }
+  Step step = e.make(params);
+  for (int i = 0; i < warmup + repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    step();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= warmup) out.step_ms.push_back(ms);
+    out.slowest_ms = std::max(out.slowest_ms, ms);
+  }
+}
+
+std::string shapes_arg() {
+  std::string s;
+  for (const auto& shape : parameter_shapes()) {
+    if (!s.empty()) s += ",";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  }
+  return s;
+}
+
+nlohmann::json python_timings(int threads, int warmup, int repeats) {
+  const std::string cmd =
+      fmt::format("/usr/bin/python3 {}/optim_step_ref.py --threads {} --warmup {} --repeats {} --shapes {}",
+                  TRAINPERF_BENCH_DIR, threads, warmup, repeats, shapes_arg());
+  std::array<char, 4096> buf{};
+  std::string out;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  if (!pipe) throw std::runtime_error("cannot run: " + cmd);
+  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
+  auto pos = out.rfind('{');
+  if (pos == std::string::npos) throw std::runtime_error("no result from: " + cmd + "\n" + out);
+  return nlohmann::json::parse(out.substr(pos));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"One optimizer step on ~10M parameters: every optimizer vs AdamW, and vs Python torch.optim"};
+  int threads = 1, warmup = 5, repeats = 4, rounds = 3;
+  std::string only;
+  app.add_option("--threads", threads, "intra-op threads, for C++ and Python alike");
+  app.add_option("--warmup", warmup, "untimed steps per round (Shampoo computes its roots on the last)");
+  app.add_option("--repeats", repeats, "timed steps per round (keep below --warmup for Shampoo)");
+  app.add_option("--rounds", rounds, "alternating C++ / Python rounds");
+  app.add_option("--only", only, "time only the optimizers whose name contains this");
+  CLI11_PARSE(app, argc, argv);
+  if (repeats >= warmup) {
+    repeats = warmup - 1;
+    fmt::print("note: --repeats lowered to {} so that Shampoo's timed steps do not recompute roots\n", repeats);
+  }
+
+  set_threads(threads);
+  int64_t numel = 0;
+  for (const auto& s : parameter_shapes()) numel += std::accumulate(s.begin(), s.end(), int64_t{1}, std::multiplies<>());
+  fmt::print("optimizer step, {} tensors, {:.2f}M float32 parameters, {} thread(s), {} warm-up + {} timed steps x {} rounds\n",
+             parameter_shapes().size(), numel / 1e6, threads, warmup, repeats, rounds);
+  fmt::print("LibTorch {} | BLAS {}\n", libtorch_version(), blas_library());
+
+  const auto entries = optimizers(warmup);
+  std::vector<Timings> cpp(entries.size());
+  std::vector<double> py_adamw, py_sgd;
+  std::string py_version;
+  for (int r = 0; r < rounds; ++r) {
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (only.empty() || entries[i].name.find(only) != std::string::npos)
+        time_one(entries[i], warmup, repeats, 1000 + r, cpp[i]);
+    const auto j = python_timings(threads, warmup, repeats);
+    py_version = j["torch_version"];
+    for (double v : j["adamw_ms"]) py_adamw.push_back(v);
+    for (double v : j["sgd_ms"]) py_sgd.push_back(v);
+  }
+
+  // Entries 0 and 2 are AdamW and heavy-ball SGD, the two compared with Python.
+  const double adamw = cpp[0].step_ms.empty() ? 0.0 : median(cpp[0].step_ms);
+  fmt::print("\n| optimizer | median step (ms) | vs AdamW | slowest step (ms) |\n|---|---:|---:|---:|\n");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (cpp[i].step_ms.empty()) continue;
+    const double m = median(cpp[i].step_ms);
+    fmt::print("| {} | {:.1f} | {} | {:.1f} |\n", entries[i].name, m,
+               adamw > 0 ? fmt::format("{:.2f}", m / adamw) : "-", cpp[i].slowest_ms);
+  }
+  fmt::print("\n| same step in Python (torch {}) | Python median (ms) | trainperf / Python |\n|---|---:|---:|\n",
+             py_version);
+  if (adamw > 0)
+    fmt::print("| torch.optim.AdamW vs trainperf adamw | {:.1f} | {:.2f} |\n", median(py_adamw),
+               adamw / median(py_adamw));
+  if (!cpp[2].step_ms.empty())
+    fmt::print("| torch.optim.SGD(momentum=0.9) vs trainperf sgd_momentum | {:.1f} | {:.2f} |\n", median(py_sgd),
+               median(cpp[2].step_ms) / median(py_sgd));
+  return 0;
+}
