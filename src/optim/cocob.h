@@ -1,0 +1,51 @@
+// COCOB-Backprop (Orabona & Tommasi 2017, "Training Deep Networks without Learning Rates Through
+// Coin Betting"; reference: github.com/bremen79/cocob, COCOBOptimizer). Per coordinate, a coin-betting
+// learner bets a fraction of its accumulated reward on the sign of the summed negative gradients:
+//   L = max(L, |g|);  G += |g|;  R = max(R - g (x - x0), 0);  theta -= g
+//   x = x0 + theta / (L max(G + L, alpha L)) (L + R)
+// L starts at eps (the reference's 1e-8), which keeps the denominator positive when gradients are 0.
+// Weight decay is coupled (g + wd x). COCOB has no learning rate: get_lr() is 1 and set_lr() accepts
+// only 1, so it cannot be scheduled by mistake.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace trainperf {
+
+struct COCOBOptions : public torch::optim::OptimizerCloneableOptions<COCOBOptions> {
+  COCOBOptions(double alpha = 100.0) : alpha_(alpha) {}
+  TORCH_ARG(double, alpha);
+  TORCH_ARG(double, eps) = 1e-8;  // initial L
+  TORCH_ARG(double, weight_decay) = 0.0;
+
+ public:
+  void serialize(torch::serialize::OutputArchive& archive) const override;
+  void serialize(torch::serialize::InputArchive& archive) override;
+  double get_lr() const override { return 1.0; }
+  void set_lr(const double lr) override;
+};
+
+struct COCOBParamState : public torch::optim::OptimizerCloneableParamState<COCOBParamState> {
+  TORCH_ARG(int64_t, step) = 0;
+  TORCH_ARG(torch::Tensor, x0);
+  TORCH_ARG(torch::Tensor, max_grad);       // L
+  TORCH_ARG(torch::Tensor, abs_grad_sum);   // G
+  TORCH_ARG(torch::Tensor, reward);         // R
+  TORCH_ARG(torch::Tensor, neg_grad_sum);   // theta
+
+ public:
+  void serialize(torch::serialize::OutputArchive& archive) const override;
+  void serialize(torch::serialize::InputArchive& archive) override;
+};
+
+class COCOB : public torch::optim::Optimizer {
+ public:
+  COCOB(std::vector<torch::optim::OptimizerParamGroup> groups, COCOBOptions defaults = {});
+  COCOB(std::vector<torch::Tensor> params, COCOBOptions defaults = {});
+
+  torch::Tensor step(LossClosure closure = nullptr) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+};
+
+}  // namespace trainperf

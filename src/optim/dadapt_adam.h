@@ -1,0 +1,69 @@
+// D-Adaptation Adam (Defazio & Mishchenko 2023, "Learning-Rate-Free Learning by D-Adaptation";
+// reference: github.com/facebookresearch/dadaptation, DAdaptAdam). Adam whose step size d is a
+// non-decreasing lower-bound estimate of the distance to the solution:
+//   dlr = d lr bc,  bc = sqrt(1 - b2^(k+1)) / (1 - b1^(k+1)) with bias correction, else 1
+//   per tensor, with the old s and v:  num_acc += dlr <g, s / (sqrt(v) + eps)>
+//   m <- b1 m + (1-b1) dlr g;  v <- b2 v + (1-b2) g^2;  s <- sqrt(b2) s + (1-sqrt(b2)) dlr g;  l1 += ||s||_1
+//   num <- sqrt(b2) num + (1-sqrt(b2)) num_acc;  d^ = num / ((1-sqrt(b2)) l1);  d <- max(d, min(d^, d growth_rate))
+//   x <- x (1 - wd dlr) (decoupled) ;  x <- x - m / (sqrt(v) + eps)
+// If l1 = 0 (no gradient seen yet) the step is skipped: d, num, k and the parameters are untouched.
+// Weight decay is decoupled by default (decouple = false adds wd x to the gradient, the reference's
+// default). One host synchronisation per step (num_acc and l1 together).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <limits>
+
+namespace trainperf {
+
+struct DAdaptAdamOptions : public torch::optim::OptimizerCloneableOptions<DAdaptAdamOptions> {
+  DAdaptAdamOptions(double lr = 1.0) : lr_(lr) {}
+  TORCH_ARG(double, lr);
+  TORCH_ARG(double, beta1) = 0.9;
+  TORCH_ARG(double, beta2) = 0.999;
+  TORCH_ARG(double, eps) = 1e-8;
+  TORCH_ARG(double, weight_decay) = 0.0;
+  TORCH_ARG(bool, decouple) = true;
+  TORCH_ARG(bool, use_bias_correction) = false;
+  TORCH_ARG(double, d0) = 1e-6;
+  TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();
+
+ public:
+  void serialize(torch::serialize::OutputArchive& archive) const override;
+  void serialize(torch::serialize::InputArchive& archive) override;
+  double get_lr() const override { return lr(); }
+  void set_lr(const double lr) override { this->lr(lr); }
+};
+
+struct DAdaptAdamParamState : public torch::optim::OptimizerCloneableParamState<DAdaptAdamParamState> {
+  TORCH_ARG(int64_t, step) = 0;
+  TORCH_ARG(torch::Tensor, s);
+  TORCH_ARG(torch::Tensor, exp_avg);
+  TORCH_ARG(torch::Tensor, exp_avg_sq);
+
+ public:
+  void serialize(torch::serialize::OutputArchive& archive) const override;
+  void serialize(torch::serialize::InputArchive& archive) override;
+};
+
+class DAdaptAdam : public torch::optim::Optimizer {
+ public:
+  // d is global: lr, betas, d0 and growth_rate are read from the first group's options.
+  DAdaptAdam(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptAdamOptions defaults = {});
+  DAdaptAdam(std::vector<torch::Tensor> params, DAdaptAdamOptions defaults = {});
+
+  torch::Tensor step(LossClosure closure = nullptr) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+
+  double d() const { return d_; }
+  int64_t steps_taken() const { return k_; }  // steps not skipped
+
+ private:
+  double d_;
+  double numerator_weighted_ = 0.0;
+  int64_t k_ = 0;
+};
+
+}  // namespace trainperf

@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Golden trajectories for Mechanic wrapping torch.optim.SGD and torch.optim.Adam.
+
+Run with Debian's python3-torch:  /usr/bin/python3 tests/golden/optim/gen_mechanic.py > tests/golden/optim/mechanic.json
+Equations (shared/spec/training-algorithms.md; Cutkosky, Defazio & Mehta 2023; optax.contrib.mechanize
+for s_j(0) = s_init and the eps under ||x||), betas b_j = 1 - 10^-j, j = 1..n:
+  u = base update at x;  h = <Delta, g + lambda S ||g|| / (||x|| + eps) x>  (old Delta and S = sum s_j)
+  Delta += u;  m_j = max(b_j m_j, |h|);  v_j = b_j^2 v_j + h^2;  r_j = max(0, b_j r_j - s_j h)
+  s_j = (s_init/n m_j + r_j) / (sqrt(v_j) + eps);  x = x_ref + (sum s_j) Delta
+The base optimizers are torch.optim's own; the C++ test wraps LibTorch's SGD and Adam, which implement
+the same rules.
+"""
+import math
+
+import torch
+
+from lr_free_problem import B0, W0, dump, grads, snapshot
+
+
+def mechanic(make_base, lam, s_init, eps, n, steps):
+    x = [W0.clone().requires_grad_(), B0.clone().requires_grad_()]
+    base = make_base(x)
+    x_ref = [p.detach().clone() for p in x]
+    delta = [torch.zeros_like(p) for p in x_ref]
+    betas = [1 - 10.0 ** -j for j in range(1, n + 1)]
+    s, r, v, m = [s_init] * n, [0.0] * n, [0.0] * n, [0.0] * n
+    traj = []
+    for _ in range(steps):
+        g = grads([p.detach() for p in x])
+        with torch.no_grad():
+            g_norm = math.sqrt(sum((gi ** 2).sum().item() for gi in g))
+            x_norm = math.sqrt(sum((p ** 2).sum().item() for p in x))
+            S = sum(s)
+            h = sum(torch.dot(di.flatten(), (gi + lam * S * g_norm / (x_norm + eps) * p).flatten()).item()
+                    for di, gi, p in zip(delta, g, x))
+            before = [p.detach().clone() for p in x]
+            for p, gi in zip(x, g):
+                p.grad = gi.clone()
+            base.step()
+            delta = [di + (p.detach() - b) for di, p, b in zip(delta, x, before)]
+            for j, b in enumerate(betas):
+                m[j] = max(b * m[j], abs(h))
+                v[j] = b * b * v[j] + h * h
+                r[j] = max(0.0, b * r[j] - s[j] * h)
+            s = [(s_init / n * m[j] + r[j]) / (math.sqrt(v[j]) + eps) for j in range(n)]
+            S = sum(s)
+            for p, xr, di in zip(x, x_ref, delta):
+                p.copy_(xr + S * di)
+        traj.append({"x": snapshot([p.detach() for p in x]), "scale": S})
+    return traj
+
+
+cases = []
+for base, lr, lam, s_init, n in [("sgd", 0.1, 0.01, 1e-8, 6), ("adam", 0.01, 0.01, 1e-8, 6), ("sgd", 0.05, 0.0, 1e-4, 3)]:
+    make = (lambda ps, lr=lr: torch.optim.SGD(ps, lr=lr)) if base == "sgd" else \
+           (lambda ps, lr=lr: torch.optim.Adam(ps, lr=lr))
+    cases.append({"base": base, "lr": lr, "weight_decay": lam, "s_init": s_init, "eps": 1e-8, "num_betas": n,
+                  "trajectory": mechanic(make, lam, s_init, 1e-8, n, 15)})
+dump({"mechanic": cases})

@@ -1,0 +1,93 @@
+// Schedule-Free SGD against tests/golden/optim/gen_schedule_free.py (y while training, x after swap_in).
+#include <gtest/gtest.h>
+
+#include "optim/lr_free_golden.h"
+#include "optim/schedule_free_sgd.h"
+
+using namespace trainperf;
+using namespace trainperf::testing;
+
+namespace {
+ScheduleFreeSGDOptions options_from(const nlohmann::json& c) {
+  return ScheduleFreeSGDOptions(c["lr"].get<double>())
+      .momentum(c["momentum"])
+      .weight_decay(c["weight_decay"])
+      .warmup_steps(c["warmup_steps"].get<int64_t>())
+      .r(c["r"])
+      .weight_lr_power(c["weight_lr_power"]);
+}
+}  // namespace
+
+TEST(ScheduleFreeSGD, MatchesGoldenTrajectoryAtYAndX) {
+  const auto g = lr_free_golden("schedule_free");
+  for (const auto& c : g["schedule_free_sgd"]) {
+    GoldenProblem pb(g);
+    ScheduleFreeSGD opt({pb.w, pb.b}, options_from(c));
+    int step = 0;
+    for (const auto& expected : c["trajectory"]) {
+      ++step;
+      pb.backward();
+      opt.step();
+      EXPECT_TRUE(matches(pb.w, pb.b, expected["y"])) << "y at step " << step;
+      const torch::Tensor w_y = pb.w.detach().clone(), b_y = pb.b.detach().clone();
+      opt.swap_in();
+      EXPECT_TRUE(matches(pb.w, pb.b, expected["x"])) << "x at step " << step;
+      opt.swap_out();
+      EXPECT_TRUE(torch::equal(pb.w.detach(), w_y) && torch::equal(pb.b.detach(), b_y))
+          << "swap_out did not restore y exactly at step " << step;
+    }
+  }
+}
+
+TEST(ScheduleFreeSGD, StepRefusesTheEvaluationPoint) {
+  torch::Tensor p = torch::ones({3}, torch::requires_grad());
+  ScheduleFreeSGD opt({p}, ScheduleFreeSGDOptions(0.1));
+  p.sum().backward();
+  opt.step();
+  opt.swap_in();
+  opt.swap_in();  // idempotent
+  EXPECT_TRUE(opt.swapped_in());
+  EXPECT_THROW(opt.step(), c10::Error);
+  opt.swap_out();
+  EXPECT_NO_THROW(opt.step());
+}
+
+TEST(ScheduleFreeSGD, ZeroLearningRateDoesNotDivideByZero) {
+  torch::Tensor p = torch::ones({3}, torch::requires_grad());
+  ScheduleFreeSGD opt({p}, ScheduleFreeSGDOptions(0.0));
+  p.sum().backward();
+  opt.step();
+  opt.swap_in();
+  EXPECT_TRUE(torch::equal(p.detach(), torch::ones({3})));
+}
+
+TEST(ScheduleFreeSGD, ConvergesOnQuadratic) {
+  torch::manual_seed(0);
+  const torch::Tensor target = torch::randn({20}), scale = torch::linspace(0.5, 5.0, 20);
+  torch::Tensor x = torch::zeros({20}, torch::requires_grad());
+  ScheduleFreeSGD opt({x}, ScheduleFreeSGDOptions(0.02).warmup_steps(20).r(0.75));
+  for (int i = 0; i < 4000; ++i) {
+    opt.zero_grad();
+    (scale * (x - target).pow(2)).sum().backward();
+    opt.step();
+  }
+  opt.swap_in();  // the average x is the point with a guarantee
+  EXPECT_LT((x - target).abs().max().item<double>(), 1e-3);
+}
+
+TEST(ScheduleFreeSGD, SkipsParamsWithoutGradient) {
+  torch::Tensor a = torch::ones({3}, torch::requires_grad()), b = torch::ones({3}, torch::requires_grad());
+  ScheduleFreeSGD opt({a, b}, ScheduleFreeSGDOptions(0.1).weight_decay(0.5));
+  (a * 2).sum().backward();
+  opt.step();
+  opt.swap_in();
+  EXPECT_TRUE(torch::equal(b.detach(), torch::ones({3})));
+  EXPECT_FALSE(torch::equal(a.detach(), torch::ones({3})));
+}
+
+TEST(ScheduleFreeSGD, StateSurvivesSaveLoad) {
+  expect_resume_matches<ScheduleFreeSGD>([](std::vector<torch::Tensor> ps) {
+    return std::make_unique<ScheduleFreeSGD>(std::move(ps),
+                                               ScheduleFreeSGDOptions(0.01).weight_decay(0.1).warmup_steps(2).r(0.75));
+  });
+}
