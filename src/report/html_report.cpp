@@ -47,6 +47,12 @@ std::string anchor(const std::string& name) {
   return a;
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
 std::string fmt_time(const ScoreResult& r, double t) { return scoring::format_time(t, r.options.axis); }
 
 std::string json_cell(const nlohmann::json& v) {
@@ -77,7 +83,7 @@ class Page {
   // The first `text_columns` columns hold names (left-aligned); the rest numbers (right-aligned).
   Page& table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
               size_t text_columns = 1, const std::string& cls = "") {
-    out_ << "<table" << (cls.empty() ? "" : " class=\"" + cls + "\"") << "><thead><tr>";
+    out_ << "<div class=\"scroll\"><table" << (cls.empty() ? "" : " class=\"" + cls + "\"") << "><thead><tr>";
     for (size_t i = 0; i < header.size(); ++i)
       out_ << (i < text_columns ? "<th class=\"text\">" : "<th>") << html_escape(header[i]) << "</th>";
     out_ << "</tr></thead><tbody>\n";
@@ -87,7 +93,7 @@ class Page {
         out_ << (i < text_columns ? "<td class=\"text\">" : "<td>") << html_escape(row[i]) << "</td>";
       out_ << "</tr>\n";
     }
-    out_ << "</tbody></table>\n";
+    out_ << "</tbody></table></div>\n";
     return *this;
   }
   std::string str() const { return out_.str(); }
@@ -98,7 +104,8 @@ class Page {
 
 const char* kStyle = R"css(
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1150px;
-       padding: 1em 2em 4em; color: #222; line-height: 1.4; }
+       padding: 1em 2em 4em; color: #222; line-height: 1.4; box-sizing: border-box; }
+.scroll { overflow-x: auto; }
 h1 { margin-bottom: 0.2em; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { margin-top: 1.6em; }
@@ -364,35 +371,58 @@ void hparams_section(Page& p, const ScoreResult& r) {
 }
 
 void environment_section(Page& p, const ScoreResult& r) {
-  p.raw("<section id=\"environment\"><h2>Environment</h2>\n<p>From each trial's meta_data_*.json; identical "
-        "environments are shown once.</p>\n");
+  p.raw("<section id=\"environment\"><h2>Environment</h2>\n<p>From each trial's meta_data_*.json: the values "
+        "every trial of a submission shares, then the ones that differ per trial.</p>\n");
   for (size_t s = 0; s < r.logs.size(); ++s) {
-    std::map<std::string, std::pair<nlohmann::json, int>> distinct;
+    struct TrialMeta {
+      std::string workload;
+      int study, trial;
+      std::map<std::string, std::string> values;
+    };
+    std::vector<TrialMeta> metas;
     for (const auto& study : r.logs[s].studies)
       for (const auto& wl : study.workloads)
         for (const auto& t : wl.trials)
           if (!t.meta.is_null()) {
-            auto& entry = distinct[t.meta.dump()];
-            entry.first = t.meta;
-            ++entry.second;
+            TrialMeta m{wl.name, study.index, t.index, {}};
+            flatten(t.meta, "", m.values);
+            metas.push_back(std::move(m));
           }
     p.raw("<h3>").text(r.submissions[s]).raw("</h3>\n");
-    if (distinct.empty()) {
+    if (metas.empty()) {
       p.raw("<p><i>No meta_data_*.json in this submission's trials.</i></p>\n");
       continue;
     }
-    int n = 0;
-    for (const auto& [dump, entry] : distinct) {
-      std::map<std::string, std::string> flat;
-      flatten(entry.first, "", flat);
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& [k, v] : flat) rows.push_back({k, v});
-      p.raw("<details").raw(n++ == 0 ? " open" : "").raw("><summary>")
-          .text(fmt::format("environment {} (used by {} trial{})", n, entry.second, entry.second == 1 ? "" : "s"))
-          .raw("</summary>\n");
-      p.table({"key", "value"}, rows, 2, "kv");
-      p.raw("</details>\n");
+    std::set<std::string> keys;
+    for (const auto& m : metas)
+      for (const auto& [k, v] : m.values) keys.insert(k);
+    std::vector<std::vector<std::string>> shared;
+    std::vector<std::string> varying;
+    for (const auto& k : keys) {
+      bool same = true;
+      for (const auto& m : metas) {
+        auto it = m.values.find(k);
+        same = same && it != m.values.end() && it->second == metas.front().values.at(k);
+      }
+      if (same)
+        shared.push_back({k, metas.front().values.at(k)});
+      else
+        varying.push_back(k);
     }
+    p.table({"key", fmt::format("value (all {} trials)", metas.size())}, shared, 2, "kv");
+    if (varying.empty()) continue;
+    std::vector<std::string> header = {"workload", "study", "trial"};
+    header.insert(header.end(), varying.begin(), varying.end());
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& m : metas) {
+      std::vector<std::string> row = {m.workload, std::to_string(m.study), std::to_string(m.trial)};
+      for (const auto& k : varying) row.push_back(m.values.count(k) ? m.values.at(k) : "");
+      rows.push_back(std::move(row));
+    }
+    p.raw("<details><summary>").text(fmt::format("values that differ between trials ({})", join(varying)))
+        .raw("</summary>\n");
+    p.table(header, rows, 1);
+    p.raw("</details>\n");
   }
   p.raw("</section>\n");
 }

@@ -49,6 +49,8 @@ TEST_F(ReportHtml, HoldsEverySectionAndAPlotPerWorkload) {
   EXPECT_TRUE(contains(html, "learning_rate"));  // hyperparameters
   EXPECT_TRUE(contains(html, "hardware.device"));  // environment, flattened
   EXPECT_TRUE(contains(html, "8x V100"));
+  EXPECT_TRUE(contains(html, "value (all 18 trials)"));  // shared by every trial of a submission ...
+  EXPECT_TRUE(contains(html, "values that differ between trials (trial)"));  // ... and what differs
   EXPECT_TRUE(contains(html, "target 0.5"));  // the target line's legend
   EXPECT_FALSE(contains(html, "id=\"warnings\""));
 }

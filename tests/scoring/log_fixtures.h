@@ -76,7 +76,8 @@ inline fs::path write_trial(const fs::path& root, const std::string& submission,
   write_text_file(dir / "meta_data_0.json",
                   nlohmann::json{{"framework", folder.substr(folder.rfind('_') + 1)},
                                  {"hardware", {{"device", "8x V100"}, {"cpu", "test"}}},
-                                 {"git_hash", "0123abcd"}}
+                                 {"git_hash", "0123abcd"},
+                                 {"trial", trial}}
                       .dump(2));
   return dir;
 }
