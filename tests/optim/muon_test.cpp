@@ -73,3 +73,16 @@ TEST(Muon, StateSurvivesSaveLoad) {
     return std::make_unique<Muon>(std::move(groups));
   });
 }
+
+TEST(Muon, AcceptsAnEmptyMuonGroup) {
+  // The muon submission always builds [Muon group, AdamW group]; a model without hidden matrices
+  // leaves the first one empty.
+  torch::Tensor b = torch::ones({3}, torch::kDouble).requires_grad_();
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{}, std::make_unique<MuonOptions>(MuonOptions(0.02)));
+  groups.emplace_back(std::vector<torch::Tensor>{b}, std::make_unique<MuonOptions>(MuonOptions(0.01).use_muon(false)));
+  Muon opt(std::move(groups));
+  b.mutable_grad() = torch::ones({3}, torch::kDouble);
+  opt.step();
+  EXPECT_TRUE(torch::allclose(b.detach(), torch::full({3}, 0.99, torch::kDouble)));
+}

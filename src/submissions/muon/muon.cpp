@@ -39,9 +39,11 @@ class MuonSubmission final : public GradientSubmission {
                            .adamw_beta1(0.9)
                            .adamw_beta2(h.number("beta2"))
                            .weight_decay(h.number("weight_decay"));
-    std::vector<torch::optim::OptimizerParamGroup> groups;  // the Muon group first: the schedule's reference
-    if (!hidden.empty()) groups.emplace_back(hidden, std::make_unique<MuonOptions>(muon));
-    if (!rest.empty()) groups.emplace_back(rest, std::make_unique<MuonOptions>(adamw));
+    // Both groups always, the Muon group first: ScheduledLr sets the first group to learning_rate x
+    // schedule and keeps the AdamW group at its ratio to it, even when one of them is empty.
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(hidden, std::make_unique<MuonOptions>(muon));
+    groups.emplace_back(rest, std::make_unique<MuonOptions>(adamw));
     return std::make_unique<Muon>(std::move(groups), muon);
   }
 };
