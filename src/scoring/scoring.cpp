@@ -247,8 +247,8 @@ std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& ou
                                                         ? "made infinite by the rules"
                                                         : "");
         if (times.missing()) note = "missing (no logs)";
-        o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.submissions[s]), target.name,
-                         target.base, target.metric, csv_number(target.target), axis, times.studies.size(),
+        o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.submissions[s]),
+                         csv_field(target.name), csv_field(target.base), csv_field(target.metric), csv_number(target.target), axis, times.studies.size(),
                          times.studies_reached(), csv_number(times.min), csv_number(times.median),
                          csv_number(times.max), csv_number(final_time), csv_number(ratio), csv_number(r.budgets[w]),
                          csv_field(note));
@@ -264,7 +264,7 @@ std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& ou
       for (size_t w = 0; w < r.workloads.size(); ++w)
         for (const auto& study : r.times[s][w].studies)
           for (const auto& t : study.trials)
-            o << fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.submissions[s]), r.workloads[w],
+            o << fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.submissions[s]), csv_field(r.workloads[w]),
                              study.study, t.trial, axis, t.reached() ? 1 : 0,
                              t.eval_index ? std::to_string(*t.eval_index) : "", csv_number(t.value),
                              csv_number(t.best_metric), t.num_evals, study.best_trial == t.trial ? 1 : 0);
@@ -312,7 +312,7 @@ std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& ou
     for (const auto& sp : r.speedups) {
       for (const auto& w : sp.workloads)
         o << fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_field(sp.submission), csv_field(sp.baseline),
-                         w.workload, axis, csv_number(w.submission_time), csv_number(w.baseline_time),
+                         csv_field(w.workload), axis, csv_number(w.submission_time), csv_number(w.baseline_time),
                          w.submission_reached ? 1 : 0, w.baseline_reached ? 1 : 0, csv_number(w.time_ratio),
                          csv_number(w.speedup));
       o << fmt::format("{},{},geomean,{},,,,,{},{}\n", csv_field(sp.submission), csv_field(sp.baseline), axis,
