@@ -14,6 +14,17 @@
   X(lion) \
   X(muon) \
   X(soap) \
+  X(schedule_free_adamw) \
+  X(schedule_free_sgd) \
+  X(dog) \
+  X(ldog) \
+  X(dadapt_adam) \
+  X(dadapt_sgd) \
+  X(prodigy) \
+  X(mechanic) \
+  X(cocob) \
+  X(nadamw_ema) \
+  X(nadamw_lawa) \
   X(nadamw)
 
 namespace trainperf {

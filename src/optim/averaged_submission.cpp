@@ -1,0 +1,128 @@
+#include "optim/averaged_submission.h"
+
+namespace trainperf {
+
+namespace {
+template <typename Impl>
+bool add_if(torch::nn::Module& m, std::vector<torch::Tensor*>& out_tensors, c10::optional<double>** momentum) {
+  auto* bn = dynamic_cast<Impl*>(&m);
+  if (!bn || !bn->options.track_running_stats()) return false;
+  out_tensors = {&bn->running_mean, &bn->running_var, &bn->num_batches_tracked};
+  *momentum = &bn->options.momentum();
+  return true;
+}
+
+template <typename F>
+void for_each_batch_norm(torch::nn::Module& root, F f) {
+  for (const auto& m : root.modules(/*include_self=*/true)) {
+    std::vector<torch::Tensor*> t;
+    c10::optional<double>* momentum = nullptr;
+    if (add_if<torch::nn::BatchNorm1dImpl>(*m, t, &momentum) || add_if<torch::nn::BatchNorm2dImpl>(*m, t, &momentum) ||
+        add_if<torch::nn::BatchNorm3dImpl>(*m, t, &momentum))
+      f(*t[0], *t[1], *t[2], momentum);
+  }
+}
+}  // namespace
+
+bool has_batch_norm(torch::nn::Module& model) {
+  bool found = false;
+  for_each_batch_norm(model, [&](torch::Tensor&, torch::Tensor&, torch::Tensor&, c10::optional<double>*) { found = true; });
+  return found;
+}
+
+// --- BatchNormRecompute ---
+
+void BatchNormRecompute::attach(Model& model) {
+  layers_.clear();
+  batches_.clear();
+  stash_.clear();
+  for_each_batch_norm(model, [&](torch::Tensor& mean, torch::Tensor& var, torch::Tensor& count,
+                                 c10::optional<double>* momentum) {
+    layers_.push_back({mean, var, count, momentum});
+  });
+}
+
+void BatchNormRecompute::remember(const Batch& batch) {
+  if (!active() || num_batches_ <= 0) return;
+  batches_.push_back(batch);
+  while (static_cast<int64_t>(batches_.size()) > num_batches_) batches_.pop_front();
+}
+
+void BatchNormRecompute::recompute(const StepContext& ctx) {
+  if (!active() || batches_.empty() || !stash_.empty()) return;
+  torch::NoGradGuard no_grad;
+  std::vector<c10::optional<double>> momenta;
+  for (auto& l : layers_) {
+    for (auto* t : {&l.running_mean, &l.running_var, &l.num_batches_tracked})
+      stash_.push_back(t->defined() ? t->clone() : torch::Tensor());
+    l.running_mean.zero_();
+    l.running_var.fill_(1.0);
+    if (l.num_batches_tracked.defined()) l.num_batches_tracked.zero_();
+    momenta.push_back(*l.momentum);
+    *l.momentum = c10::nullopt;  // cumulative average: every remembered batch weighs the same
+  }
+  for (const auto& batch : batches_) ctx.workload.model_fn(ctx.model, batch, ForwardMode::Train, true);
+  for (size_t i = 0; i < layers_.size(); ++i) *layers_[i].momentum = momenta[i];
+}
+
+void BatchNormRecompute::restore() {
+  if (stash_.empty()) return;
+  torch::NoGradGuard no_grad;
+  size_t j = 0;
+  for (auto& l : layers_)
+    for (auto* t : {&l.running_mean, &l.running_var, &l.num_batches_tracked}) {
+      if (t->defined()) t->copy_(stash_[j]);
+      ++j;
+    }
+  stash_.clear();
+}
+
+// --- EvalWeightsProtocol ---
+
+void EvalWeightsProtocol::attach(Model& model, EvalWeights& weights, int64_t batch_norm_batches) {
+  weights_ = &weights;
+  batch_norm_ = std::make_unique<BatchNormRecompute>(batch_norm_batches);
+  batch_norm_->attach(model);
+}
+
+void EvalWeightsProtocol::before_update() {
+  weights_->swap_out();
+  batch_norm_->restore();
+}
+
+void EvalWeightsProtocol::after_update(const Batch& batch) { batch_norm_->remember(batch); }
+
+void EvalWeightsProtocol::before_eval(const StepContext& ctx) {
+  if (weights_->swapped_in()) return;
+  weights_->swap_in();
+  batch_norm_->recompute(ctx);
+}
+
+// --- AveragedSubmission ---
+
+AveragedSubmission::AveragedSubmission(std::unique_ptr<Submission> inner, MakeAverage make_average)
+    : inner_(std::move(inner)), make_average_(std::move(make_average)) {}
+
+void AveragedSubmission::init_optimizer_state(const InitContext& ctx) {
+  inner_->init_optimizer_state(ctx);
+  std::vector<torch::Tensor> params;
+  for (const auto& p : ctx.params) params.push_back(p.tensor);
+  average_ = make_average_(ctx, std::move(params));
+  protocol_.attach(ctx.model, *average_);
+}
+
+StepResult AveragedSubmission::update_params(const StepContext& ctx, const Batch& batch) {
+  protocol_.before_update();
+  StepResult result = inner_->update_params(ctx, batch);
+  average_->update();
+  protocol_.after_update(batch);
+  return result;
+}
+
+void AveragedSubmission::prepare_for_eval(const StepContext& ctx) {
+  if (average_->swapped_in()) return;
+  inner_->prepare_for_eval(ctx);
+  protocol_.before_eval(ctx);
+}
+
+}  // namespace trainperf

@@ -1,0 +1,34 @@
+// COCOB-Backprop: coin-betting, learning-rate-free and schedule-free by construction (alpha = 100).
+#include "optim/cocob.h"
+#include "submissions/common/gradient_submission.h"
+#include "submissions/registry.h"
+
+namespace trainperf {
+
+namespace {
+
+class COCOBSubmission final : public GradientSubmission {
+ protected:
+  std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
+                                                          const std::vector<torch::Tensor>& params) override {
+    const Hyperparameters& h = ctx.hparams;
+    return std::make_unique<COCOB>(params, COCOBOptions(h.number_or("cocob_alpha", 100.0))
+                                               .weight_decay(h.number_or("weight_decay", 0.0)));
+  }
+  // Nothing to schedule: COCOB has no learning rate.
+  std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }
+
+ public:
+  double current_lr() const override { return std::numeric_limits<double>::quiet_NaN(); }
+};
+
+}  // namespace
+
+void register_cocob(SubmissionRegistry& registry) {
+  registry.add({"cocob", "COCOB-Backprop (coin betting; no learning rate, no schedule)",
+                "Orabona & Tommasi 2017, Training Deep Networks without Learning Rates Through Coin Betting; "
+                "github.com/bremen79/cocob",
+                [] { return std::make_unique<COCOBSubmission>(); }, "cocob"});
+}
+
+}  // namespace trainperf
