@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "untimed steps per round (Shampoo computes its roots on the last)");
   app.add_option("--repeats", repeats, "timed steps per round (keep below --warmup for Shampoo)");
   app.add_option("--rounds", rounds, "alternating C++ / Python rounds");
-  app.add_option("--only", only, "time only the optimizers whose name contains this");
+  app.add_option("--only", only, "time only these optimizers (comma-separated names)");
   CLI11_PARSE(app, argc, argv);
   if (repeats >= warmup) {
     repeats = warmup - 1;
@@ -226,10 +226,13 @@ int main(int argc, char** argv) {
 
   set_threads(threads);
   int64_t numel = 0;
-  for (const auto& s : parameter_shapes()) numel += std::accumulate(s.begin(), s.end(), int64_t{1}, std::multiplies<>());
-  fmt::print("optimizer step, {} tensors, {:.2f}M float32 parameters, {} thread(s), {} warm-up + {} timed steps x {} rounds\n",
-             parameter_shapes().size(), numel / 1e6, threads, warmup, repeats, rounds);
+  for (const auto& s : parameter_shapes())
+    numel += std::accumulate(s.begin(), s.end(), int64_t{1}, std::multiplies<>());
+  fmt::print(
+      "optimizer step, {} tensors, {:.2f}M float32 parameters, {} thread(s), {} warm-up + {} timed steps x {} rounds\n",
+      parameter_shapes().size(), numel / 1e6, threads, warmup, repeats, rounds);
   fmt::print("LibTorch {} | BLAS {}\n", libtorch_version(), blas_library());
+  std::fflush(stdout);
 
   const auto entries = optimizers(warmup);
   std::vector<Timings> cpp(entries.size());
@@ -237,8 +240,10 @@ int main(int argc, char** argv) {
   std::string py_version;
   for (int r = 0; r < rounds; ++r) {
     for (size_t i = 0; i < entries.size(); ++i)
-      if (only.empty() || entries[i].name.find(only) != std::string::npos)
+      if (only.empty() || ("," + only + ",").find("," + entries[i].name + ",") != std::string::npos) {
+        fmt::print(stderr, "round {}/{}: {}\n", r + 1, rounds, entries[i].name);
         time_one(entries[i], warmup, repeats, 1000 + r, cpp[i]);
+      }
     const auto j = python_timings(threads, warmup, repeats);
     py_version = j["torch_version"];
     for (double v : j["adamw_ms"]) py_adamw.push_back(v);
