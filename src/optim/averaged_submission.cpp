@@ -26,7 +26,8 @@ void for_each_batch_norm(torch::nn::Module& root, F f) {
 
 bool has_batch_norm(torch::nn::Module& model) {
   bool found = false;
-  for_each_batch_norm(model, [&](torch::Tensor&, torch::Tensor&, torch::Tensor&, c10::optional<double>*) { found = true; });
+  for_each_batch_norm(model,
+                      [&](torch::Tensor&, torch::Tensor&, torch::Tensor&, c10::optional<double>*) { found = true; });
   return found;
 }
 
@@ -36,10 +37,10 @@ void BatchNormRecompute::attach(Model& model) {
   layers_.clear();
   batches_.clear();
   stash_.clear();
-  for_each_batch_norm(model, [&](torch::Tensor& mean, torch::Tensor& var, torch::Tensor& count,
-                                 c10::optional<double>* momentum) {
-    layers_.push_back({mean, var, count, momentum});
-  });
+  for_each_batch_norm(
+      model, [&](torch::Tensor& mean, torch::Tensor& var, torch::Tensor& count, c10::optional<double>* momentum) {
+        layers_.push_back({mean, var, count, momentum});
+      });
 }
 
 void BatchNormRecompute::remember(const Batch& batch) {

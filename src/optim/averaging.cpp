@@ -12,7 +12,8 @@ std::vector<torch::Tensor> clones(const std::vector<torch::Tensor>& ts) {
   return out;
 }
 
-void write_list(torch::serialize::OutputArchive& archive, const std::string& key, const std::vector<torch::Tensor>& ts) {
+void write_list(torch::serialize::OutputArchive& archive, const std::string& key,
+                const std::vector<torch::Tensor>& ts) {
   archive.write(key + "/size", c10::IValue(static_cast<int64_t>(ts.size())));
   for (size_t i = 0; i < ts.size(); ++i) archive.write(key + "/" + std::to_string(i), ts[i], /*is_buffer=*/true);
 }

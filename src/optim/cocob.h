@@ -28,10 +28,10 @@ struct COCOBOptions : public torch::optim::OptimizerCloneableOptions<COCOBOption
 struct COCOBParamState : public torch::optim::OptimizerCloneableParamState<COCOBParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, x0);
-  TORCH_ARG(torch::Tensor, max_grad);       // L
-  TORCH_ARG(torch::Tensor, abs_grad_sum);   // G
-  TORCH_ARG(torch::Tensor, reward);         // R
-  TORCH_ARG(torch::Tensor, neg_grad_sum);   // theta
+  TORCH_ARG(torch::Tensor, max_grad);      // L
+  TORCH_ARG(torch::Tensor, abs_grad_sum);  // G
+  TORCH_ARG(torch::Tensor, reward);        // R
+  TORCH_ARG(torch::Tensor, neg_grad_sum);  // theta
 
  public:
   void serialize(torch::serialize::OutputArchive& archive) const override;

@@ -42,9 +42,7 @@ DoG::DoG(std::vector<torch::optim::OptimizerParamGroup> groups, DoGOptions defau
 DoG::DoG(std::vector<torch::Tensor> params, DoGOptions defaults)
     : DoG({torch::optim::OptimizerParamGroup(std::move(params))}, defaults) {}
 
-torch::Tensor DoG::eta() const {
-  return grad_sum_sq_.defined() ? rbar_ / grad_sum_sq_.sqrt() : torch::Tensor();
-}
+torch::Tensor DoG::eta() const { return grad_sum_sq_.defined() ? rbar_ / grad_sum_sq_.sqrt() : torch::Tensor(); }
 
 torch::Tensor DoG::step(LossClosure closure) {
   torch::NoGradGuard no_grad;

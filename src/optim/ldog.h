@@ -28,8 +28,8 @@ struct LDoGOptions : public torch::optim::OptimizerCloneableOptions<LDoGOptions>
 struct LDoGParamState : public torch::optim::OptimizerCloneableParamState<LDoGParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, x0);
-  TORCH_ARG(torch::Tensor, rbar);          // float64 scalar
-  TORCH_ARG(torch::Tensor, grad_sum_sq);   // G, float64 scalar
+  TORCH_ARG(torch::Tensor, rbar);         // float64 scalar
+  TORCH_ARG(torch::Tensor, grad_sum_sq);  // G, float64 scalar
 
  public:
   void serialize(torch::serialize::OutputArchive& archive) const override;

@@ -106,8 +106,8 @@ torch::Tensor Mechanic::step(LossClosure closure) {
   if (active.empty()) return loss;
 
   const torch::Tensor scale_before = s_.sum();
-  const torch::Tensor decay = o.weight_decay() * scale_before * torch::stack(g_sq).sum().sqrt() /
-                              (torch::stack(x_sq).sum().sqrt() + o.eps());
+  const torch::Tensor decay =
+      o.weight_decay() * scale_before * torch::stack(g_sq).sum().sqrt() / (torch::stack(x_sq).sum().sqrt() + o.eps());
   const torch::Tensor h = torch::stack(delta_g).sum() + decay * torch::stack(delta_x).sum();
 
   for (auto& group : base_->param_groups()) group.options().set_lr(o.lr());

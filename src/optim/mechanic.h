@@ -23,7 +23,7 @@ std::unique_ptr<torch::optim::Optimizer> default_mechanic_base(std::vector<torch
 
 struct MechanicOptions : public torch::optim::OptimizerCloneableOptions<MechanicOptions> {
   MechanicOptions(double lr = 1e-3) : lr_(lr) {}
-  TORCH_ARG(double, lr);                  // forwarded to the base optimizer
+  TORCH_ARG(double, lr);                   // forwarded to the base optimizer
   TORCH_ARG(double, weight_decay) = 0.01;  // lambda; independent of any decay inside the base
   TORCH_ARG(double, s_init) = 1e-8;
   TORCH_ARG(double, eps) = 1e-8;

@@ -72,8 +72,9 @@ void load_y(torch::Tensor& p, const ScheduleFreeAdamWParamState& s, double beta1
 }  // namespace
 
 torch::Tensor ScheduleFreeAdamW::step(LossClosure closure) {
-  TORCH_CHECK(!at_x_, "ScheduleFreeAdamW::step: the parameters hold the evaluation point x; call swap_out() "
-                      "before computing gradients");
+  TORCH_CHECK(!at_x_,
+              "ScheduleFreeAdamW::step: the parameters hold the evaluation point x; call swap_out() "
+              "before computing gradients");
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {

@@ -31,8 +31,7 @@ struct ScheduleFreeAdamWOptions : public torch::optim::OptimizerCloneableOptions
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct ScheduleFreeAdamWParamState
-    : public torch::optim::OptimizerCloneableParamState<ScheduleFreeAdamWParamState> {
+struct ScheduleFreeAdamWParamState : public torch::optim::OptimizerCloneableParamState<ScheduleFreeAdamWParamState> {
   TORCH_ARG(int64_t, step) = 0;  // k
   TORCH_ARG(double, lr_max) = 0.0;
   TORCH_ARG(double, weight_sum) = 0.0;

@@ -64,8 +64,9 @@ void load_y(torch::Tensor& p, const ScheduleFreeSGDParamState& s, double momentu
 }  // namespace
 
 torch::Tensor ScheduleFreeSGD::step(LossClosure closure) {
-  TORCH_CHECK(!at_x_, "ScheduleFreeSGD::step: the parameters hold the evaluation point x; call swap_out() "
-                      "before computing gradients");
+  TORCH_CHECK(!at_x_,
+              "ScheduleFreeSGD::step: the parameters hold the evaluation point x; call swap_out() "
+              "before computing gradients");
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {

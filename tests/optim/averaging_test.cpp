@@ -40,11 +40,11 @@ TEST(LawaAverage, MatchesHandComputedValues) {
   // k = 2 snapshots, one every 2 updates; the parameter equals t after update t.
   torch::Tensor p = torch::zeros({1}, torch::kDouble);
   LawaAverage lawa({p}, 2, 2);
-  EXPECT_EQ(average_after(lawa, p, {1.0}), 1.0);  // no snapshot yet: the training weights
-  EXPECT_EQ(average_after(lawa, p, {2.0}), 2.0);  // snapshot {2}
+  EXPECT_EQ(average_after(lawa, p, {1.0}), 1.0);       // no snapshot yet: the training weights
+  EXPECT_EQ(average_after(lawa, p, {2.0}), 2.0);       // snapshot {2}
   EXPECT_EQ(average_after(lawa, p, {3.0, 4.0}), 3.0);  // {2, 4}
-  EXPECT_EQ(average_after(lawa, p, {5.0}), 3.0);  // update 5 takes no snapshot
-  EXPECT_EQ(average_after(lawa, p, {6.0}), 5.0);  // {4, 6}: the oldest dropped
+  EXPECT_EQ(average_after(lawa, p, {5.0}), 3.0);       // update 5 takes no snapshot
+  EXPECT_EQ(average_after(lawa, p, {6.0}), 5.0);       // {4, 6}: the oldest dropped
   EXPECT_EQ(lawa.num_snapshots(), 2);
 }
 

@@ -43,7 +43,8 @@ TEST(COCOB, HasNoLearningRateToSchedule) {
 
 TEST(COCOB, ConvergesOnQuadratic) {
   torch::manual_seed(0);
-  const torch::Tensor target = torch::randn({20}, torch::kDouble), scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
+  const torch::Tensor target = torch::randn({20}, torch::kDouble),
+                      scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
   torch::Tensor x = torch::zeros({20}, torch::kDouble).requires_grad_();
   COCOB opt({x});
   for (int i = 0; i < 3000; ++i) {
@@ -64,6 +65,7 @@ TEST(COCOB, SkipsParamsWithoutGradient) {
 }
 
 TEST(COCOB, StateSurvivesSaveLoad) {
-  expect_resume_matches<COCOB>(
-      [](std::vector<torch::Tensor> ps) { return std::make_unique<COCOB>(std::move(ps), COCOBOptions().weight_decay(0.01)); });
+  expect_resume_matches<COCOB>([](std::vector<torch::Tensor> ps) {
+    return std::make_unique<COCOB>(std::move(ps), COCOBOptions().weight_decay(0.01));
+  });
 }

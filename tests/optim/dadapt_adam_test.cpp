@@ -63,7 +63,8 @@ TEST(DAdaptAdam, SkipsTheStepWhileL1IsZero) {
 
 TEST(DAdaptAdam, ConvergesOnQuadratic) {
   torch::manual_seed(0);
-  const torch::Tensor target = torch::randn({20}, torch::kDouble), scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
+  const torch::Tensor target = torch::randn({20}, torch::kDouble),
+                      scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
   torch::Tensor x = torch::zeros({20}, torch::kDouble).requires_grad_();
   DAdaptAdam opt({x});
   const int steps = 3000;

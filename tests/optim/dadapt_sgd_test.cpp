@@ -56,7 +56,8 @@ TEST(DAdaptSGD, SkipsTheStepWhileTheGradientIsZero) {
 
 TEST(DAdaptSGD, ConvergesOnQuadratic) {
   torch::manual_seed(0);
-  const torch::Tensor target = torch::randn({20}, torch::kDouble), scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
+  const torch::Tensor target = torch::randn({20}, torch::kDouble),
+                      scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
   torch::Tensor x = torch::zeros({20}, torch::kDouble).requires_grad_();
   DAdaptSGD opt({x}, DAdaptSGDOptions().momentum(0.9));
   const int steps = 3000;

@@ -51,7 +51,8 @@ TEST(DoG, ZeroFirstGradientIsGuardedByEps) {
 
 TEST(DoG, ConvergesOnQuadratic) {
   torch::manual_seed(0);
-  const torch::Tensor target = torch::randn({20}, torch::kDouble), scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
+  const torch::Tensor target = torch::randn({20}, torch::kDouble),
+                      scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
   torch::Tensor x = torch::zeros({20}, torch::kDouble).requires_grad_();
   DoG opt({x}, DoGOptions().reps_rel(1e-4));
   for (int i = 0; i < 3000; ++i) {

@@ -13,7 +13,7 @@ TEST(LDoG, MatchesGoldenTrajectoryAndAverage) {
   for (const auto& c : g["ldog"]) {
     GoldenProblem pb(g);
     LDoG opt({pb.w, pb.b},
-            LDoGOptions(c["lr"].get<double>()).reps_rel(c["reps_rel"]).eps(c["eps"]).weight_decay(c["weight_decay"]));
+             LDoGOptions(c["lr"].get<double>()).reps_rel(c["reps_rel"]).eps(c["eps"]).weight_decay(c["weight_decay"]));
     PolynomialAverage average({pb.w, pb.b}, c["gamma"].get<double>());
     int step = 0;
     for (const auto& expected : c["trajectory"]) {
@@ -50,7 +50,8 @@ TEST(LDoG, ZeroFirstGradientIsGuardedByEps) {
 
 TEST(LDoG, ConvergesOnQuadratic) {
   torch::manual_seed(0);
-  const torch::Tensor target = torch::randn({20}, torch::kDouble), scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
+  const torch::Tensor target = torch::randn({20}, torch::kDouble),
+                      scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
   torch::Tensor x = torch::zeros({20}, torch::kDouble).requires_grad_();
   LDoG opt({x}, LDoGOptions().reps_rel(1e-4));
   for (int i = 0; i < 3000; ++i) {

@@ -12,8 +12,12 @@ using namespace trainperf::testing;
 namespace {
 OptimizerFactory base_from(const std::string& name) {
   if (name == "sgd")
-    return [](std::vector<torch::Tensor> ps) { return std::make_unique<torch::optim::SGD>(ps, torch::optim::SGDOptions(1.0)); };
-  return [](std::vector<torch::Tensor> ps) { return std::make_unique<torch::optim::Adam>(ps, torch::optim::AdamOptions(1.0)); };
+    return [](std::vector<torch::Tensor> ps) {
+      return std::make_unique<torch::optim::SGD>(ps, torch::optim::SGDOptions(1.0));
+    };
+  return [](std::vector<torch::Tensor> ps) {
+    return std::make_unique<torch::optim::Adam>(ps, torch::optim::AdamOptions(1.0));
+  };
 }
 }  // namespace
 
@@ -35,8 +39,10 @@ TEST(Mechanic, MatchesGoldenTrajectory) {
       opt.step();
       // Compare the displacement from the start: the scale is tiny in the first steps.
       const torch::Tensor dw = pb.w.detach().flatten() - pb.W0.flatten(), db = pb.b.detach() - pb.B0;
-      const torch::Tensor ew = golden_1d(expected["x"]["w"]) - pb.W0.flatten(), eb = golden_1d(expected["x"]["b"]) - pb.B0;
-      EXPECT_TRUE(torch::allclose(dw, ew, 1e-7, 1e-15) && torch::allclose(db, eb, 1e-7, 1e-15)) << c["base"] << " step " << step;
+      const torch::Tensor ew = golden_1d(expected["x"]["w"]) - pb.W0.flatten(),
+                          eb = golden_1d(expected["x"]["b"]) - pb.B0;
+      EXPECT_TRUE(torch::allclose(dw, ew, 1e-7, 1e-15) && torch::allclose(db, eb, 1e-7, 1e-15))
+          << c["base"] << " step " << step;
       EXPECT_TRUE(near_relative(opt.scale().item<double>(), expected["scale"].get<double>(), 1e-8))
           << c["base"] << " scale at step " << step;
     }
@@ -57,7 +63,8 @@ TEST(Mechanic, ZeroParametersDoNotDivideByZero) {
 
 TEST(Mechanic, ConvergesOnQuadratic) {
   torch::manual_seed(0);
-  const torch::Tensor target = torch::randn({20}, torch::kDouble), scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
+  const torch::Tensor target = torch::randn({20}, torch::kDouble),
+                      scale = torch::linspace(0.5, 5.0, 20, torch::kDouble);
   torch::Tensor x = torch::zeros({20}, torch::kDouble).requires_grad_();
   Mechanic opt({x}, MechanicOptions(1.0));  // default base: NAdamW
   const int steps = 3000;

@@ -89,7 +89,7 @@ TEST(ScheduleFreeAdamW, SkipsParamsWithoutGradient) {
 
 TEST(ScheduleFreeAdamW, StateSurvivesSaveLoad) {
   expect_resume_matches<ScheduleFreeAdamW>([](std::vector<torch::Tensor> ps) {
-    return std::make_unique<ScheduleFreeAdamW>(std::move(ps),
-                                               ScheduleFreeAdamWOptions(0.01).weight_decay(0.1).warmup_steps(2).r(0.75));
+    return std::make_unique<ScheduleFreeAdamW>(
+        std::move(ps), ScheduleFreeAdamWOptions(0.01).weight_decay(0.1).warmup_steps(2).r(0.75));
   });
 }

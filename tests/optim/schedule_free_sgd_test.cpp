@@ -88,6 +88,6 @@ TEST(ScheduleFreeSGD, SkipsParamsWithoutGradient) {
 TEST(ScheduleFreeSGD, StateSurvivesSaveLoad) {
   expect_resume_matches<ScheduleFreeSGD>([](std::vector<torch::Tensor> ps) {
     return std::make_unique<ScheduleFreeSGD>(std::move(ps),
-                                               ScheduleFreeSGDOptions(0.01).weight_decay(0.1).warmup_steps(2).r(0.75));
+                                             ScheduleFreeSGDOptions(0.01).weight_decay(0.1).warmup_steps(2).r(0.75));
   });
 }

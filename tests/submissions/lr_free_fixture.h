@@ -71,9 +71,7 @@ struct Driver {
     for (const auto& item : model->named_parameters()) params.push_back({item.key(), ParamType::Other, item.value()});
     submission.init_optimizer_state(InitContext{workload, *model, params, hparams, Ruleset::Self, seed, comm});
   }
-  StepContext context() {
-    return StepContext{workload, *model, params, hparams, last_eval, step, 0, state, comm};
-  }
+  StepContext context() { return StepContext{workload, *model, params, hparams, last_eval, step, 0, state, comm}; }
   StepResult update() {
     StepContext ctx = context();
     Batch batch = submission.data_selection(ctx, *stream);

@@ -11,12 +11,12 @@ using namespace trainperf;
 using namespace trainperf::testing;
 
 namespace {
-const std::vector<std::string> kNames = {"schedule_free_adamw", "schedule_free_sgd", "dog",      "ldog",
-                                         "dadapt_adam",         "dadapt_sgd",        "prodigy",  "mechanic",
-                                         "cocob",               "nadamw_ema",        "nadamw_lawa"};
+const std::vector<std::string> kNames = {"schedule_free_adamw", "schedule_free_sgd", "dog",      "ldog",  "dadapt_adam",
+                                         "dadapt_sgd",          "prodigy",           "mechanic", "cocob", "nadamw_ema",
+                                         "nadamw_lawa"};
 // Those that evaluate at weights other than the training weights.
 const std::vector<std::string> kAveraging = {"schedule_free_adamw", "schedule_free_sgd", "dog", "ldog",
-                                             "nadamw_ema", "nadamw_lawa"};
+                                             "nadamw_ema",          "nadamw_lawa"};
 }  // namespace
 
 class LrFreeSubmission : public ::testing::TestWithParam<std::string> {};

@@ -26,7 +26,8 @@ TEST(NadamWLawaSubmission, EvaluatesAtTheMeanOfTheLastSnapshots) {
       const size_t n = std::min<size_t>(3, snapshots.size());
       for (size_t i = 0; i < eval.size(); ++i) {
         torch::Tensor mean = torch::zeros_like(eval[i]);
-        for (size_t j = snapshots.size() - n; j < snapshots.size(); ++j) mean += snapshots[j][i] / static_cast<double>(n);
+        for (size_t j = snapshots.size() - n; j < snapshots.size(); ++j)
+          mean += snapshots[j][i] / static_cast<double>(n);
         EXPECT_TRUE(torch::allclose(eval[i], mean, 1e-5, 1e-7)) << "step " << t;
       }
     }

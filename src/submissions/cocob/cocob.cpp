@@ -12,8 +12,8 @@ class COCOBSubmission final : public GradientSubmission {
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
-    return std::make_unique<COCOB>(params, COCOBOptions(h.number_or("cocob_alpha", 100.0))
-                                               .weight_decay(h.number_or("weight_decay", 0.0)));
+    return std::make_unique<COCOB>(
+        params, COCOBOptions(h.number_or("cocob_alpha", 100.0)).weight_decay(h.number_or("weight_decay", 0.0)));
   }
   // Nothing to schedule: COCOB has no learning rate.
   std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }

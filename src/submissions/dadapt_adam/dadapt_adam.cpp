@@ -17,15 +17,15 @@ class DAdaptAdamSubmission final : public GradientSubmission {
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
-    return std::make_unique<DAdaptAdam>(params, DAdaptAdamOptions(h.number("learning_rate"))
-                                                    .beta1(1.0 - h.number("one_minus_beta1"))
-                                                    .beta2(h.number("beta2"))
-                                                    .weight_decay(h.number_or("weight_decay", 0.0))
-                                                    .decouple(true)
-                                                    .use_bias_correction(h.has("use_bias_correction") &&
-                                                                         h.boolean("use_bias_correction"))
-                                                    .d0(h.number_or("d0", 1e-6))
-                                                   .growth_rate(h.number_or("growth_rate", kUnbounded)));
+    return std::make_unique<DAdaptAdam>(
+        params, DAdaptAdamOptions(h.number("learning_rate"))
+                    .beta1(1.0 - h.number("one_minus_beta1"))
+                    .beta2(h.number("beta2"))
+                    .weight_decay(h.number_or("weight_decay", 0.0))
+                    .decouple(true)
+                    .use_bias_correction(h.has("use_bias_correction") && h.boolean("use_bias_correction"))
+                    .d0(h.number_or("d0", 1e-6))
+                    .growth_rate(h.number_or("growth_rate", kUnbounded)));
   }
 };
 

@@ -30,7 +30,8 @@ class DAdaptSGDSubmission final : public GradientSubmission {
 }  // namespace
 
 void register_dadapt_sgd(SubmissionRegistry& registry) {
-  registry.add({"dadapt_sgd", "D-Adaptation SGD (learning-rate-free SGD with momentum) + warmup/cosine multiplier",
+  registry.add({"dadapt_sgd",
+                "D-Adaptation SGD (learning-rate-free dual-averaging SGD, bounded d growth) + warmup/cosine multiplier",
                 "Defazio & Mishchenko 2023, Learning-Rate-Free Learning by D-Adaptation; "
                 "github.com/facebookresearch/dadaptation",
                 [] { return std::make_unique<DAdaptSGDSubmission>(); }, "dadapt_sgd"});

@@ -1,6 +1,6 @@
 // L-DoG: layer-wise DoG (one distance-over-gradients step size per tensor; no learning rate, no
-// schedule), evaluated at the polynomial-decay average of its iterates (gamma = 8), as in the paper. reps_rel is 1e-6, or
-// 1e-4 when the model has BatchNorm (the paper's rule) unless the hyperparameters set it.
+// schedule), evaluated at the polynomial-decay average of its iterates (gamma = 8), as in the paper. reps_rel is 1e-6,
+// or 1e-4 when the model has BatchNorm (the paper's rule) unless the hyperparameters set it.
 #include "optim/averaged_submission.h"
 #include "optim/ldog.h"
 #include "submissions/common/gradient_submission.h"
@@ -17,8 +17,8 @@ class LDoGSubmission final : public GradientSubmission {
     const Hyperparameters& h = ctx.hparams;
     const double reps_rel = h.number_or("reps_rel", has_batch_norm(ctx.model) ? 1e-4 : 1e-6);
     return std::make_unique<LDoG>(params, LDoGOptions(h.number_or("learning_rate", 1.0))
-                                             .reps_rel(reps_rel)
-                                             .weight_decay(h.number_or("weight_decay", 0.0)));
+                                              .reps_rel(reps_rel)
+                                              .weight_decay(h.number_or("weight_decay", 0.0)));
   }
   std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }
 };
@@ -30,7 +30,8 @@ void register_ldog(SubmissionRegistry& registry) {
                 "Ivgi, Hinder & Carmon 2023, DoG is SGD's Best Friend; github.com/formll/dog (LDoG)",
                 [] {
                   return std::make_unique<AveragedSubmission>(
-                      std::make_unique<LDoGSubmission>(), [](const InitContext& ctx, std::vector<torch::Tensor> params) {
+                      std::make_unique<LDoGSubmission>(),
+                      [](const InitContext& ctx, std::vector<torch::Tensor> params) {
                         return std::make_unique<PolynomialAverage>(std::move(params),
                                                                    ctx.hparams.number_or("averaging_gamma", 8.0));
                       });

@@ -21,11 +21,12 @@ class MechanicSubmission final : public GradientSubmission {
                                    .beta2(h.number("beta2"))
                                    .eps(1e-8)
                                    .weight_decay(h.number_or("weight_decay", 0.0));
-    return std::make_unique<Mechanic>(
-        params, MechanicOptions(h.number("learning_rate"))
-                    .weight_decay(h.number_or("mechanic_decay", 0.01))
-                    .s_init(h.number_or("mechanic_s_init", 1e-8))
-                    .base([base](std::vector<torch::Tensor> ps) { return std::make_unique<NAdamW>(std::move(ps), base); }));
+    return std::make_unique<Mechanic>(params, MechanicOptions(h.number("learning_rate"))
+                                                  .weight_decay(h.number_or("mechanic_decay", 0.01))
+                                                  .s_init(h.number_or("mechanic_s_init", 1e-8))
+                                                  .base([base](std::vector<torch::Tensor> ps) {
+                                                    return std::make_unique<NAdamW>(std::move(ps), base);
+                                                  }));
   }
 };
 

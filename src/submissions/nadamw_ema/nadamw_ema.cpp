@@ -11,7 +11,8 @@ void register_nadamw_ema(SubmissionRegistry& registry) {
                 "Polyak & Juditsky 1992; EMA warm-up rule of tf.train.ExponentialMovingAverage",
                 [] {
                   return std::make_unique<AveragedSubmission>(
-                      submissions().find("nadamw").make(), [](const InitContext& ctx, std::vector<torch::Tensor> params) {
+                      submissions().find("nadamw").make(),
+                      [](const InitContext& ctx, std::vector<torch::Tensor> params) {
                         return std::make_unique<EmaAverage>(std::move(params), ctx.hparams.number("ema_decay"));
                       });
                 },

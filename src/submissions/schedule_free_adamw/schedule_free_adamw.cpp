@@ -29,15 +29,17 @@ class ScheduleFreeAdamWSubmission final : public GradientSubmission {
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
-    const auto warmup = static_cast<int64_t>(h.number_or("warmup_factor", 0.0) * static_cast<double>(schedule_steps(ctx)));
-    auto optimizer = std::make_unique<ScheduleFreeAdamW>(params, ScheduleFreeAdamWOptions(h.number("learning_rate"))
-                                                                     .beta1(1.0 - h.number("one_minus_beta1"))
-                                                                     .beta2(h.number("beta2"))
-                                                                     .eps(1e-8)
-                                                                     .weight_decay(h.number("weight_decay"))
-                                                                     .warmup_steps(warmup)
-                                                                     .r(h.number_or("r", 0.0))
-                                                                     .weight_lr_power(h.number_or("weight_lr_power", 2.0)));
+    const auto warmup =
+        static_cast<int64_t>(h.number_or("warmup_factor", 0.0) * static_cast<double>(schedule_steps(ctx)));
+    auto optimizer =
+        std::make_unique<ScheduleFreeAdamW>(params, ScheduleFreeAdamWOptions(h.number("learning_rate"))
+                                                        .beta1(1.0 - h.number("one_minus_beta1"))
+                                                        .beta2(h.number("beta2"))
+                                                        .eps(1e-8)
+                                                        .weight_decay(h.number("weight_decay"))
+                                                        .warmup_steps(warmup)
+                                                        .r(h.number_or("r", 0.0))
+                                                        .weight_lr_power(h.number_or("weight_lr_power", 2.0)));
     optimizer_ = optimizer.get();
     return optimizer;
   }
@@ -52,7 +54,8 @@ class ScheduleFreeAdamWSubmission final : public GradientSubmission {
 }  // namespace
 
 void register_schedule_free_adamw(SubmissionRegistry& registry) {
-  registry.add({"schedule_free_adamw", "Schedule-Free AdamW (train at y, evaluate at x); AlgoPerf v0.5 self-tuning winner",
+  registry.add({"schedule_free_adamw",
+                "Schedule-Free AdamW (train at y, evaluate at x); AlgoPerf v0.5 self-tuning winner",
                 "Defazio et al. 2024, The Road Less Scheduled; github.com/facebookresearch/schedule_free (algoperf/)",
                 [] { return std::make_unique<ScheduleFreeAdamWSubmission>(); }, "schedule_free_adamw"});
 }

@@ -29,13 +29,15 @@ class ScheduleFreeSGDSubmission final : public GradientSubmission {
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
-    const auto warmup = static_cast<int64_t>(h.number_or("warmup_factor", 0.0) * static_cast<double>(schedule_steps(ctx)));
-    auto optimizer = std::make_unique<ScheduleFreeSGD>(params, ScheduleFreeSGDOptions(h.number("learning_rate"))
-                                                                     .momentum(1.0 - h.number("one_minus_beta1"))
-                                                                     .weight_decay(h.number("weight_decay"))
-                                                                     .warmup_steps(warmup)
-                                                                     .r(h.number_or("r", 0.0))
-                                                                     .weight_lr_power(h.number_or("weight_lr_power", 2.0)));
+    const auto warmup =
+        static_cast<int64_t>(h.number_or("warmup_factor", 0.0) * static_cast<double>(schedule_steps(ctx)));
+    auto optimizer =
+        std::make_unique<ScheduleFreeSGD>(params, ScheduleFreeSGDOptions(h.number("learning_rate"))
+                                                      .momentum(1.0 - h.number("one_minus_beta1"))
+                                                      .weight_decay(h.number("weight_decay"))
+                                                      .warmup_steps(warmup)
+                                                      .r(h.number_or("r", 0.0))
+                                                      .weight_lr_power(h.number_or("weight_lr_power", 2.0)));
     optimizer_ = optimizer.get();
     return optimizer;
   }
@@ -50,9 +52,10 @@ class ScheduleFreeSGDSubmission final : public GradientSubmission {
 }  // namespace
 
 void register_schedule_free_sgd(SubmissionRegistry& registry) {
-  registry.add({"schedule_free_sgd", "Schedule-Free SGD (train at y, evaluate at x); reference defaults",
-                "Defazio et al. 2024, The Road Less Scheduled; github.com/facebookresearch/schedule_free (SGDScheduleFree)",
-                [] { return std::make_unique<ScheduleFreeSGDSubmission>(); }, "schedule_free_sgd"});
+  registry.add(
+      {"schedule_free_sgd", "Schedule-Free SGD (train at y, evaluate at x); reference defaults",
+       "Defazio et al. 2024, The Road Less Scheduled; github.com/facebookresearch/schedule_free (SGDScheduleFree)",
+       [] { return std::make_unique<ScheduleFreeSGDSubmission>(); }, "schedule_free_sgd"});
 }
 
 }  // namespace trainperf
