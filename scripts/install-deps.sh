@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache git pkg-config
   libtorch-dev libopenblas0-openmp
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libssl-dev
   libgtest-dev googletest
   dataset-fashion-mnist
   gnuplot-nox

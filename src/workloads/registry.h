@@ -15,6 +15,7 @@ struct WorkloadEntry {
   std::string name;
   std::string description;
   std::function<std::unique_ptr<Workload>()> make;
+  std::vector<std::string> datasets = {};  // prepared datasets it reads (`trainperf data prepare --workload`)
 };
 
 class WorkloadRegistry {
