@@ -1,6 +1,7 @@
-// Steps per second of fmnist_mlp + nadamw (the runner's timed region: data selection + update), and of
-// the same model, batch and update rule in Python PyTorch (bench/fmnist_step_ref.py), in one run.
-//   bench_fmnist_step [--threads N] [--steps N] [--repeats N]
+// Steps per second of a workload + nadamw (the runner's timed region: data selection + update), and of
+// the same model, batch and update rule in Python PyTorch (bench/workload_step_ref.py), in one run,
+// plus the fraction of step time spent waiting for data (data_selection) on each side.
+//   bench_workload_step [--workload fmnist_mlp|fmnist_resnet|...] [--threads N] [--steps N] [--repeats N]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -25,9 +26,13 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::vector<double> cpp_rates(int threads, int steps, int repeats) {
+struct Rates {
+  std::vector<double> steps_per_second, data_fraction;
+};
+
+Rates cpp_rates(const std::string& name, int threads, int steps, int repeats) {
   set_threads(threads);
-  auto workload = make_workload("fmnist_mlp");
+  auto workload = make_workload(name);
   workload->load_data({});
   const auto& entry = submissions().find("nadamw");
   const Hyperparameters h = entry.self_tuning_config();
@@ -40,24 +45,32 @@ std::vector<double> cpp_rates(int threads, int steps, int repeats) {
   auto stream = workload->train_stream(submission->batch_size(workload->spec()), 1, comm.info());
   TrainState state;
   std::map<std::string, Metrics> last_eval;
-  std::vector<double> rates;
+  Rates rates;
   int64_t step = 0;
+  using clock = std::chrono::steady_clock;
   for (int r = 0; r <= repeats; ++r) {  // repeat 0 warms up
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = clock::now();
+    double data_s = 0;
     for (int i = 0; i < steps; ++i, ++step) {
       StepContext ctx{*workload, *model, params, h, last_eval, step, static_cast<uint64_t>(step), state, comm};
+      const auto d0 = clock::now();
       Batch b = submission->data_selection(ctx, *stream);
+      data_s += std::chrono::duration<double>(clock::now() - d0).count();
       submission->update_params(ctx, b);
     }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (r > 0) rates.push_back(steps / s);
+    const double s = std::chrono::duration<double>(clock::now() - t0).count();
+    if (r > 0) {
+      rates.steps_per_second.push_back(steps / s);
+      rates.data_fraction.push_back(data_s / s);
+    }
   }
   return rates;
 }
 
-nlohmann::json python_rates(int threads, int steps, int repeats) {
-  const std::string cmd = fmt::format("/usr/bin/python3 {}/fmnist_step_ref.py --threads {} --steps {} --repeats {}",
-                                      TRAINPERF_BENCH_DIR, threads, steps, repeats);
+nlohmann::json python_rates(const std::string& workload, int threads, int steps, int repeats) {
+  const std::string cmd =
+      fmt::format("/usr/bin/python3 {}/workload_step_ref.py --workload {} --threads {} --steps {} --repeats {}",
+                  TRAINPERF_BENCH_DIR, workload, threads, steps, repeats);
   std::array<char, 4096> buf{};
   std::string out;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
@@ -71,25 +84,30 @@ nlohmann::json python_rates(int threads, int steps, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"fmnist_mlp + nadamw steps per second: C++ vs Python PyTorch, same run"};
+  CLI::App app{"a workload + nadamw: steps per second and data-wait fraction, C++ vs Python PyTorch, same run"};
   int threads = 2, steps = 300, repeats = 5, rounds = 3;
+  std::string workload = "fmnist_mlp";
+  app.add_option("--workload", workload, "fmnist_mlp | fmnist_resnet (those bench/workload_step_ref.py models)");
   app.add_option("--threads", threads);
   app.add_option("--steps", steps, "steps per repeat");
   app.add_option("--repeats", repeats, "timed repeats per round (after one warm-up)");
   app.add_option("--rounds", rounds, "alternating C++ / Python rounds");
   CLI11_PARSE(app, argc, argv);
 
-  fmt::print("fmnist_mlp + nadamw, batch 128, {} threads, {} steps x {} repeats x {} rounds\n", threads, steps,
-             repeats, rounds);
+  fmt::print("{} + nadamw (self-tuning config), {} threads, {} steps x {} repeats x {} rounds\n", workload, threads,
+             steps, repeats, rounds);
   fmt::print("LibTorch {} | BLAS {}\n", libtorch_version(), blas_library());
   // Alternate the two so that machine noise hits both alike.
-  std::vector<double> cpp, py;
+  std::vector<double> cpp, py, cpp_data, py_data;
   std::string py_version;
   for (int r = 0; r < rounds; ++r) {
-    for (double v : cpp_rates(threads, steps, repeats)) cpp.push_back(v);
-    auto j = python_rates(threads, steps, repeats);
+    const Rates c = cpp_rates(workload, threads, steps, repeats);
+    cpp.insert(cpp.end(), c.steps_per_second.begin(), c.steps_per_second.end());
+    cpp_data.insert(cpp_data.end(), c.data_fraction.begin(), c.data_fraction.end());
+    auto j = python_rates(workload, threads, steps, repeats);
     py_version = j["torch_version"];
     for (double v : j["steps_per_second"]) py.push_back(v);
+    for (double v : j["data_fraction"]) py_data.push_back(v);
   }
   const double mc = median(cpp), mp = median(py);
   fmt::print("{:<28} {:>12} {:>10} {:>10}\n", "implementation", "median st/s", "min", "max");
@@ -98,5 +116,7 @@ int main(int argc, char** argv) {
   fmt::print("{:<28} {:>12.1f} {:>10.1f} {:>10.1f}\n", "Python PyTorch " + py_version, mp,
              *std::min_element(py.begin(), py.end()), *std::max_element(py.begin(), py.end()));
   fmt::print("ratio C++ / Python (median steps per second): {:.2f}\n", mc / mp);
+  fmt::print("fraction of step time waiting for data (median): C++ {:.2f}%, Python {:.2f}%\n",
+             100 * median(cpp_data), 100 * median(py_data));
   return 0;
 }
