@@ -20,6 +20,10 @@ constexpr double kMean = 0.2860, kStd = 0.3530;  // Fashion-MNIST training-set p
 std::string resolve_dir(const std::string& dir) {
   if (dir.empty()) return kFashionMnistDefaultDir;
   if (fs::exists(fs::path(dir) / "fashion-mnist")) return (fs::path(dir) / "fashion-mnist").string();
+  // A data root of prepared datasets (docs/data.md) without its own copy: the Debian files.
+  if (fs::is_directory(dir) && !fs::exists(fs::path(dir) / "train-images-idx3-ubyte.gz") &&
+      fs::exists(kFashionMnistDefaultDir))
+    return kFashionMnistDefaultDir;
   return dir;
 }
 

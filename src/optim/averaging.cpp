@@ -1,4 +1,5 @@
 #include "optim/averaging.h"
+#include "optim/tensor_list_archive.h"
 
 #include <algorithm>
 
@@ -12,19 +13,6 @@ std::vector<torch::Tensor> clones(const std::vector<torch::Tensor>& ts) {
   return out;
 }
 
-void write_list(torch::serialize::OutputArchive& archive, const std::string& key,
-                const std::vector<torch::Tensor>& ts) {
-  archive.write(key + "/size", c10::IValue(static_cast<int64_t>(ts.size())));
-  for (size_t i = 0; i < ts.size(); ++i) archive.write(key + "/" + std::to_string(i), ts[i], /*is_buffer=*/true);
-}
-
-std::vector<torch::Tensor> read_list(torch::serialize::InputArchive& archive, const std::string& key) {
-  c10::IValue v;
-  archive.read(key + "/size", v);
-  std::vector<torch::Tensor> ts(static_cast<size_t>(v.toInt()));
-  for (size_t i = 0; i < ts.size(); ++i) archive.read(key + "/" + std::to_string(i), ts[i], /*is_buffer=*/true);
-  return ts;
-}
 }  // namespace
 
 WeightAverage::WeightAverage(std::vector<torch::Tensor> params) : params_(std::move(params)) {}
@@ -84,12 +72,12 @@ std::vector<torch::Tensor> EmaAverage::average() const { return clones(ema_); }
 
 void EmaAverage::save(torch::serialize::OutputArchive& archive) const {
   WeightAverage::save(archive);
-  write_list(archive, "ema", ema_);
+  write_tensor_list(archive, "ema", ema_);
 }
 
 void EmaAverage::load(torch::serialize::InputArchive& archive) {
   WeightAverage::load(archive);
-  ema_ = read_list(archive, "ema");
+  ema_ = read_tensor_list(archive, "ema");
 }
 
 // --- LAWA ---
@@ -125,7 +113,7 @@ std::vector<torch::Tensor> LawaAverage::average() const {
 void LawaAverage::save(torch::serialize::OutputArchive& archive) const {
   WeightAverage::save(archive);
   archive.write("lawa/size", c10::IValue(static_cast<int64_t>(queue_.size())));
-  for (size_t j = 0; j < queue_.size(); ++j) write_list(archive, "lawa/" + std::to_string(j), queue_[j]);
+  for (size_t j = 0; j < queue_.size(); ++j) write_tensor_list(archive, "lawa/" + std::to_string(j), queue_[j]);
 }
 
 void LawaAverage::load(torch::serialize::InputArchive& archive) {
@@ -133,7 +121,7 @@ void LawaAverage::load(torch::serialize::InputArchive& archive) {
   c10::IValue v;
   archive.read("lawa/size", v);
   queue_.clear();
-  for (int64_t j = 0; j < v.toInt(); ++j) queue_.push_back(read_list(archive, "lawa/" + std::to_string(j)));
+  for (int64_t j = 0; j < v.toInt(); ++j) queue_.push_back(read_tensor_list(archive, "lawa/" + std::to_string(j)));
 }
 
 // --- Polynomial-decay average ---
@@ -152,12 +140,12 @@ std::vector<torch::Tensor> PolynomialAverage::average() const { return clones(av
 
 void PolynomialAverage::save(torch::serialize::OutputArchive& archive) const {
   WeightAverage::save(archive);
-  write_list(archive, "polynomial", avg_);
+  write_tensor_list(archive, "polynomial", avg_);
 }
 
 void PolynomialAverage::load(torch::serialize::InputArchive& archive) {
   WeightAverage::load(archive);
-  avg_ = read_list(archive, "polynomial");
+  avg_ = read_tensor_list(archive, "polynomial");
 }
 
 }  // namespace trainperf

@@ -66,7 +66,7 @@ ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<torch::Tensor> params, Schedule
 
 namespace {
 // The one formula for y, used by both step() and swap_out() so that swapping back is exact.
-void load_y(torch::Tensor& p, const ScheduleFreeAdamWParamState& s, double beta1) {
+void load_y_adamw(torch::Tensor& p, const ScheduleFreeAdamWParamState& s, double beta1) {
   p.copy_(s.x()).mul_(beta1).add_(s.z(), 1.0 - beta1);
 }
 }  // namespace
@@ -110,7 +110,7 @@ torch::Tensor ScheduleFreeAdamW::step(LossClosure closure) {
       torch::Tensor denom = s.exp_avg_sq().div(bc2).sqrt_().add_(o.eps());
       s.z().addcdiv_(g, denom, -gamma);
       s.x().mul_(1.0 - c).add_(s.z(), c);
-      load_y(p, s, o.beta1());
+      load_y_adamw(p, s, o.beta1());
       s.step(s.step() + 1);
     }
   }
@@ -135,7 +135,7 @@ void ScheduleFreeAdamW::swap_out() {
     const auto& o = static_cast<const ScheduleFreeAdamWOptions&>(group.options());
     for (auto& p : group.params()) {
       auto it = state_.find(state_key(p));
-      if (it != state_.end()) load_y(p, static_cast<ScheduleFreeAdamWParamState&>(*it->second), o.beta1());
+      if (it != state_.end()) load_y_adamw(p, static_cast<ScheduleFreeAdamWParamState&>(*it->second), o.beta1());
     }
   }
   at_x_ = false;

@@ -58,7 +58,7 @@ ScheduleFreeSGD::ScheduleFreeSGD(std::vector<torch::Tensor> params, ScheduleFree
 
 namespace {
 // The one formula for y, used by both step() and swap_out() so that swapping back is exact.
-void load_y(torch::Tensor& p, const ScheduleFreeSGDParamState& s, double momentum) {
+void load_y_sgd(torch::Tensor& p, const ScheduleFreeSGDParamState& s, double momentum) {
   p.copy_(s.x()).mul_(momentum).add_(s.z(), 1.0 - momentum);
 }
 }  // namespace
@@ -97,7 +97,7 @@ torch::Tensor ScheduleFreeSGD::step(LossClosure closure) {
       if (o.weight_decay() != 0) s.z().add_(p, -gamma * o.weight_decay());  // coupled decay, at y
       s.z().add_(g, -gamma);
       s.x().mul_(1.0 - c).add_(s.z(), c);
-      load_y(p, s, o.momentum());
+      load_y_sgd(p, s, o.momentum());
       s.step(s.step() + 1);
     }
   }
@@ -122,7 +122,7 @@ void ScheduleFreeSGD::swap_out() {
     const auto& o = static_cast<const ScheduleFreeSGDOptions&>(group.options());
     for (auto& p : group.params()) {
       auto it = state_.find(state_key(p));
-      if (it != state_.end()) load_y(p, static_cast<ScheduleFreeSGDParamState&>(*it->second), o.momentum());
+      if (it != state_.end()) load_y_sgd(p, static_cast<ScheduleFreeSGDParamState&>(*it->second), o.momentum());
     }
   }
   at_x_ = false;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "optim/state_key.h"
+#include "optim/tensor_list_archive.h"
 
 namespace trainperf {
 
@@ -34,19 +35,6 @@ void SOAPOptions::serialize(torch::serialize::InputArchive& archive) {
 }
 
 namespace {
-void write_list(torch::serialize::OutputArchive& archive, const std::string& name,
-                const std::vector<torch::Tensor>& list) {
-  archive.write(name + "_count", c10::IValue(static_cast<int64_t>(list.size())));
-  for (size_t i = 0; i < list.size(); ++i) archive.write(name + "_" + std::to_string(i), list[i], /*is_buffer=*/true);
-}
-
-std::vector<torch::Tensor> read_list(torch::serialize::InputArchive& archive, const std::string& name) {
-  c10::IValue v;
-  archive.read(name + "_count", v);
-  std::vector<torch::Tensor> list(static_cast<size_t>(v.toInt()));
-  for (size_t i = 0; i < list.size(); ++i) archive.read(name + "_" + std::to_string(i), list[i], /*is_buffer=*/true);
-  return list;
-}
 
 bool has(const torch::Tensor& t) { return t.numel() > 0; }
 
@@ -81,8 +69,8 @@ void SOAPParamState::serialize(torch::serialize::OutputArchive& archive) const {
   archive.write("step", c10::IValue(step()));
   archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
   archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-  write_list(archive, "gg", gg());
-  write_list(archive, "q", q());
+  write_tensor_list(archive, "gg", gg());
+  write_tensor_list(archive, "q", q());
 }
 
 void SOAPParamState::serialize(torch::serialize::InputArchive& archive) {
@@ -90,8 +78,8 @@ void SOAPParamState::serialize(torch::serialize::InputArchive& archive) {
   archive.read("step", v), step_ = v.toInt();
   archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
   archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-  gg_ = read_list(archive, "gg");
-  q_ = read_list(archive, "q");
+  gg_ = read_tensor_list(archive, "gg");
+  q_ = read_tensor_list(archive, "q");
 }
 
 SOAP::SOAP(std::vector<torch::optim::OptimizerParamGroup> groups, SOAPOptions defaults)

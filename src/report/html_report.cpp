@@ -47,7 +47,7 @@ std::string anchor(const std::string& name) {
   return a;
 }
 
-std::string join(const std::vector<std::string>& items) {
+std::string comma_join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
   return out;
@@ -419,7 +419,7 @@ void environment_section(Page& p, const ScoreResult& r) {
       for (const auto& k : varying) row.push_back(m.values.count(k) ? m.values.at(k) : "");
       rows.push_back(std::move(row));
     }
-    p.raw("<details><summary>").text(fmt::format("values that differ between trials ({})", join(varying)))
+    p.raw("<details><summary>").text(fmt::format("values that differ between trials ({})", comma_join(varying)))
         .raw("</summary>\n");
     p.table(header, rows, 1);
     p.raw("</details>\n");

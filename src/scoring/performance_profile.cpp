@@ -7,8 +7,6 @@
 namespace trainperf::scoring {
 
 namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 bool not_finite_time(double t) { return std::isnan(t) || std::isinf(t); }
 }  // namespace
 

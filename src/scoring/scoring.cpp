@@ -18,7 +18,6 @@ namespace trainperf::scoring {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ") {
   std::string out;

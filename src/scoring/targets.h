@@ -5,12 +5,16 @@
 
 #include <filesystem>
 #include <optional>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include <trainperf/types.h>
 
 namespace trainperf::scoring {
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct WorkloadTarget {
   std::string name;

@@ -9,8 +9,6 @@
 namespace trainperf::scoring {
 
 namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 const char* to_string(TimeAxis axis) { return axis == TimeAxis::Time ? "time" : "steps"; }

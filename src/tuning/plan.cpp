@@ -126,7 +126,14 @@ int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream&
       const PlannedTrial* t = todo[next++];
       fmt::print(out, "[start] {}{}\n", describe(*t), jobs > 1 ? "  (output: " + t->dir.string() + ".log)" : "");
       out.flush();
-      running[spawn(*t, jobs > 1)] = t;
+      try {
+        running[spawn(*t, jobs > 1)] = t;
+      } catch (const std::exception& e) {  // counted as a failed trial; the others still run
+        ++failures;
+        ++finished;
+        fmt::print(out, "[{}/{}] {}: failed ({})\n", finished, todo.size(), describe(*t), e.what());
+        out.flush();
+      }
     }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, 0);

@@ -4,7 +4,9 @@
 
 // One line per workload folder.
 #define TRAINPERF_WORKLOAD_FOLDERS(X) \
-  X(fmnist_mlp)
+  X(fmnist_mlp)         \
+  X(fmnist_resnet)      \
+  X(fmnist_vit)
 
 namespace trainperf {
 

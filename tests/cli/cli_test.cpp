@@ -11,7 +11,7 @@ using namespace trainperf::testing;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path fresh_dir(const std::string& name) {
+fs::path cli_fresh_dir(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("trainperf_cli_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   return d;
@@ -30,8 +30,8 @@ TEST(Cli, ListsWorkloadsAndSubmissions) {
 }
 
 TEST(Cli, ShortRunWritesTheAlgoPerfLayout) {
-  const fs::path exp = fresh_dir("run");
-  auto r = run_cli("run -w fmnist_mlp -s nadamw --trials 2 --max-steps 30 --threads 2 --study 1 --seed 3 "
+  const fs::path exp = cli_fresh_dir("run");
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --trials 2 --max-steps 30 --threads 1 --study 1 --seed 3 "
                    "--experiment-dir " + exp.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "step      1 |"));
@@ -80,7 +80,7 @@ TEST(Cli, UnknownNamesListTheKnownOnes) {
 }
 
 TEST(Cli, MalformedSearchSpaceNamesFileAndPosition) {
-  const fs::path dir = fresh_dir("space");
+  const fs::path dir = cli_fresh_dir("space");
   fs::create_directories(dir);
   std::ofstream(dir / "bad.json") << "{\"learning_rate\": {\"min\": 0.1, \"max\": }}";
   auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --search-space " + (dir / "bad.json").string() +
@@ -97,7 +97,7 @@ TEST(Cli, MalformedSearchSpaceNamesFileAndPosition) {
 }
 
 TEST(Cli, MissingDatasetNamesThePackage) {
-  const fs::path dir = fresh_dir("nodata");
+  const fs::path dir = cli_fresh_dir("nodata");
   auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --data-dir /nonexistent/data --experiment-dir " +
                    dir.string());
   EXPECT_EQ(r.exit_code, 1);
@@ -107,7 +107,7 @@ TEST(Cli, MissingDatasetNamesThePackage) {
 }
 
 TEST(Cli, UnwritableExperimentDirIsNamed) {
-  const fs::path dir = fresh_dir("unwritable");
+  const fs::path dir = cli_fresh_dir("unwritable");
   fs::create_directories(dir);
   std::ofstream(dir / "afile") << "x";
   auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --experiment-dir " + (dir / "afile" / "exp").string());

@@ -42,7 +42,7 @@ struct DatasetCacheTest : ::testing::Test {
   std::string data() const { return (root / "data").string(); }
 };
 
-std::string error_of(const std::function<void()>& f) {
+std::string cache_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const DataError& e) {
@@ -63,7 +63,7 @@ TEST_F(DatasetCacheTest, BuildsOnceWithAManifestOfEveryFile) {
   EXPECT_EQ(check_dataset(entry, data()).status, DatasetStatus::Missing);
   DataOptions options;
   options.data_dir = data();
-  const std::string missing = error_of([&] { require_dataset(entry, options, "toy_workload"); });
+  const std::string missing = cache_error_of([&] { require_dataset(entry, options, "toy_workload"); });
   EXPECT_NE(missing.find("not prepared"), std::string::npos) << missing;
   EXPECT_NE(missing.find("trainperf data prepare --workload toy_workload"), std::string::npos) << missing;
   EXPECT_NE(missing.find("apt-get install toy-package"), std::string::npos) << missing;
@@ -104,7 +104,7 @@ TEST_F(DatasetCacheTest, CorruptFileIsDetectedAndNamed) {
   // A workload refuses it and says how to rebuild; prepare (not forced) rebuilds it.
   DataOptions options;
   options.data_dir = data();
-  const std::string msg = error_of([&] { require_dataset(entry, options, "toy_workload"); });
+  const std::string msg = cache_error_of([&] { require_dataset(entry, options, "toy_workload"); });
   EXPECT_NE(msg.find("'toy' is corrupt"), std::string::npos) << msg;
   EXPECT_NE(msg.find("upper.txt"), std::string::npos) << msg;
   EXPECT_NE(msg.find("trainperf data prepare --workload toy_workload --data-dir " + data() + " --force"),
@@ -133,7 +133,7 @@ TEST_F(DatasetCacheTest, StaleWhenTheFormatOrTheSourceChanges) {
   EXPECT_NE(c.problem.find("format version 1"), std::string::npos) << c.problem;
   DataOptions options;
   options.data_dir = data();
-  const std::string msg = error_of([&] { require_dataset(newer, options, "toy_workload"); });
+  const std::string msg = cache_error_of([&] { require_dataset(newer, options, "toy_workload"); });
   EXPECT_NE(msg.find("is stale"), std::string::npos) << msg;
   EXPECT_NE(msg.find("--force"), std::string::npos) << msg;
 
@@ -152,7 +152,7 @@ TEST_F(DatasetCacheTest, StaleWhenTheFormatOrTheSourceChanges) {
 TEST_F(DatasetCacheTest, MissingPackageFileNamesThePackageAndKeepsTheOldCache) {
   prepare_dataset(entry, data(), false, nullptr);
   fs::remove(package_dir / "source.txt");
-  const std::string msg = error_of([&] { prepare_dataset(entry, data(), true, nullptr); });
+  const std::string msg = cache_error_of([&] { prepare_dataset(entry, data(), true, nullptr); });
   EXPECT_NE(msg.find("source.txt not found"), std::string::npos) << msg;
   EXPECT_NE(msg.find("apt-get install toy-package"), std::string::npos) << msg;
   EXPECT_EQ(check_dataset(entry, data()).status, DatasetStatus::Ok);  // the previous build survives

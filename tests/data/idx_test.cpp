@@ -37,7 +37,7 @@ void write_gz(const fs::path& p, const std::string& bytes) {
 
 void write_raw(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
 
-std::string error_of(const fs::path& p, int dims = 0) {
+std::string idx_error_of(const fs::path& p, int dims = 0) {
   try {
     read_idx(p.string(), dims);
   } catch (const DataError& e) {
@@ -64,20 +64,20 @@ TEST(Idx, ReadsGzippedAndPlainFiles) {
 
 TEST(Idx, BadInputNamesTheFileAndProblem) {
   const fs::path d = temp_dir();
-  EXPECT_NE(error_of(d / "missing.gz").find("missing.gz: file not found"), std::string::npos);
+  EXPECT_NE(idx_error_of(d / "missing.gz").find("missing.gz: file not found"), std::string::npos);
 
   write_gz(d / "trunc.gz", idx_bytes({10, 4}, std::vector<uint8_t>(25)));
-  EXPECT_NE(error_of(d / "trunc.gz").find("truncated: header promises 40 bytes of data, file has 25"),
+  EXPECT_NE(idx_error_of(d / "trunc.gz").find("truncated: header promises 40 bytes of data, file has 25"),
             std::string::npos);
 
   write_gz(d / "magic.gz", std::string("\x01\x02\x08\x01\x00\x00\x00\x01x", 9));
-  EXPECT_NE(error_of(d / "magic.gz").find("bad magic"), std::string::npos);
+  EXPECT_NE(idx_error_of(d / "magic.gz").find("bad magic"), std::string::npos);
 
   write_gz(d / "type.gz", std::string("\x00\x00\x0d\x01\x00\x00\x00\x01xxxx", 12));
-  EXPECT_NE(error_of(d / "type.gz").find("unsupported IDX element type"), std::string::npos);
+  EXPECT_NE(idx_error_of(d / "type.gz").find("unsupported IDX element type"), std::string::npos);
 
   write_gz(d / "dims.gz", idx_bytes({4}, std::vector<uint8_t>(4)));
-  EXPECT_NE(error_of(d / "dims.gz", 3).find("expected 3 dimensions, file has 1"), std::string::npos);
+  EXPECT_NE(idx_error_of(d / "dims.gz", 3).find("expected 3 dimensions, file has 1"), std::string::npos);
 
   // A gzip stream whose body is damaged.
   std::vector<uint8_t> data(4000, 3);
@@ -86,7 +86,7 @@ TEST(Idx, BadInputNamesTheFileAndProblem) {
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   for (size_t i = 12; i < bytes.size() - 10; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
   write_raw(d / "corrupt.gz", bytes);
-  const std::string err = error_of(d / "corrupt.gz");
+  const std::string err = idx_error_of(d / "corrupt.gz");
   EXPECT_NE(err.find("corrupt.gz"), std::string::npos) << err;
   EXPECT_TRUE(err.find("corrupt") != std::string::npos || err.find("truncated") != std::string::npos) << err;
   fs::remove_all(d);

@@ -8,7 +8,7 @@ using namespace trainperf;
 using namespace trainperf::testing;
 
 namespace {
-ScheduleFreeAdamWOptions options_from(const nlohmann::json& c) {
+ScheduleFreeAdamWOptions adamw_options_from(const nlohmann::json& c) {
   return ScheduleFreeAdamWOptions(c["lr"].get<double>())
       .beta1(c["beta1"])
       .beta2(c["beta2"])
@@ -24,7 +24,7 @@ TEST(ScheduleFreeAdamW, MatchesGoldenTrajectoryAtYAndX) {
   const auto g = lr_free_golden("schedule_free");
   for (const auto& c : g["schedule_free_adamw"]) {
     GoldenProblem pb(g);
-    ScheduleFreeAdamW opt({pb.w, pb.b}, options_from(c));
+    ScheduleFreeAdamW opt({pb.w, pb.b}, adamw_options_from(c));
     int step = 0;
     for (const auto& expected : c["trajectory"]) {
       ++step;

@@ -8,7 +8,7 @@ using namespace trainperf;
 using namespace trainperf::testing;
 
 namespace {
-ScheduleFreeSGDOptions options_from(const nlohmann::json& c) {
+ScheduleFreeSGDOptions sgd_options_from(const nlohmann::json& c) {
   return ScheduleFreeSGDOptions(c["lr"].get<double>())
       .momentum(c["momentum"])
       .weight_decay(c["weight_decay"])
@@ -22,7 +22,7 @@ TEST(ScheduleFreeSGD, MatchesGoldenTrajectoryAtYAndX) {
   const auto g = lr_free_golden("schedule_free");
   for (const auto& c : g["schedule_free_sgd"]) {
     GoldenProblem pb(g);
-    ScheduleFreeSGD opt({pb.w, pb.b}, options_from(c));
+    ScheduleFreeSGD opt({pb.w, pb.b}, sgd_options_from(c));
     int step = 0;
     for (const auto& expected : c["trajectory"]) {
       ++step;

@@ -23,7 +23,7 @@ struct Browser {
   std::string stdout_text, stderr_text;
 };
 
-std::string slurp(const fs::path& p) {
+std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream o;
   o << in.rdbuf();
@@ -44,8 +44,8 @@ Browser chromium(const fs::path& page, const std::string& mode_flags, const fs::
   Browser b;
   const int status = std::system(cmd.c_str());
   b.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  b.stdout_text = slurp(out);
-  b.stderr_text = slurp(err);
+  b.stdout_text = read_all(out);
+  b.stderr_text = read_all(err);
   fs::remove_all(profile);
   return b;
 }
@@ -60,7 +60,7 @@ std::vector<std::string> console_lines(const std::string& log) {
   return lines;
 }
 
-size_t count(const std::string& text, const std::string& needle) {
+size_t count_of(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
   return n;
@@ -112,7 +112,7 @@ TEST(ReportChromium, RendersWithoutConsoleErrorsWithNonEmptyPlotsAndAScreenshot)
     const auto end = html.find("</figure>", at);
     const std::string fig = html.substr(at, end - at);
     EXPECT_TRUE(contains(fig, "<svg")) << id;
-    EXPECT_GE(count(fig, "<path"), 5u) << id;
+    EXPECT_GE(count_of(fig, "<path"), 5u) << id;
     EXPECT_TRUE(contains(fig, " d=\"M")) << id;  // paths with geometry, not empty elements
   }
   EXPECT_TRUE(contains(html, "id=\"warnings\""));
@@ -123,7 +123,7 @@ TEST(ReportChromium, RendersWithoutConsoleErrorsWithNonEmptyPlotsAndAScreenshot)
   ASSERT_EQ(screenshot.exit_code, 0) << screenshot.stderr_text;
   EXPECT_TRUE(console_lines(screenshot.stderr_text).empty()) << screenshot.stderr_text;
   ASSERT_TRUE(fs::exists(shot)) << screenshot.stderr_text;
-  const std::string png = slurp(shot);
+  const std::string png = read_all(shot);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   EXPECT_GT(png.size(), 50000u);  // a page of tables and plots, not a blank one
   fs::remove_all(work);

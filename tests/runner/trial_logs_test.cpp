@@ -9,7 +9,7 @@ using namespace trainperf;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path fresh_dir(const std::string& name) {
+fs::path logs_fresh_dir(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("trainperf_logs_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   return d;
@@ -33,7 +33,7 @@ EvalRecord record(int64_t step) {
 }  // namespace
 
 TEST(TrialLogs, AlgoPerfLayoutAndColumns) {
-  const fs::path exp = fresh_dir("layout");
+  const fs::path exp = logs_fresh_dir("layout");
   const fs::path dir = trial_dir(exp, "nadamw", 0, "fmnist_mlp", 3);
   EXPECT_EQ(dir, exp / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_3");
   TrialLog log(dir);
@@ -64,7 +64,7 @@ TEST(TrialLogs, AlgoPerfLayoutAndColumns) {
 }
 
 TEST(TrialLogs, UnfinishedAttemptRestartsClean) {
-  const fs::path dir = fresh_dir("restart") / "trial_1";
+  const fs::path dir = logs_fresh_dir("restart") / "trial_1";
   {
     TrialLog log(dir);
     log.append_eval(record(1));
@@ -76,7 +76,7 @@ TEST(TrialLogs, UnfinishedAttemptRestartsClean) {
 }
 
 TEST(TrialLogs, UnwritableDirectoryIsNamed) {
-  const fs::path base = fresh_dir("unwritable");
+  const fs::path base = logs_fresh_dir("unwritable");
   fs::create_directories(base);
   std::ofstream(base / "file") << "x";
   try {

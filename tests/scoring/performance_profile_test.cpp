@@ -11,8 +11,7 @@ using namespace trainperf;
 using namespace trainperf::scoring;
 
 namespace {
-constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 TargetTable table_of(const std::vector<std::pair<std::string, std::string>>& names_and_bases) {
   TargetTable t;
@@ -66,7 +65,7 @@ TEST(ScoringProfile, TausAreNumpyLinspace) {
 //   sum_k rho_B = 37/3 + 46*2/3 + 17 = 60; score = (2*60 - 1/3 - 1) / 198 = 178/297
 TEST(ScoringProfile, TwoSubmissionsThreeWorkloadsByHand) {
   const auto t = table_of({{"w1", ""}, {"w2", ""}, {"w3", ""}});
-  const auto times = times_of(t, {"A", "B"}, {{100, inf, 300}, {210, 50, 1050}});
+  const auto times = times_of(t, {"A", "B"}, {{100, kInfinity, 300}, {210, 50, 1050}});
   const auto bases = apply_scoring_rules(times, t);
   const auto ratios = performance_ratios(bases);
   EXPECT_EQ(ratios[0][0], 1.0);
@@ -113,7 +112,7 @@ TEST(ScoringProfile, CapUsesTheColumnMinimumOverScoredSubmissionsSkippingMissing
 // not reached (so C's fast variant time must not set the variant column's minimum), D reaches both.
 TEST(ScoringProfile, HeldOutVariantRules) {
   const auto t = table_of({{"b1", ""}, {"b2", ""}, {"v1", "b1"}});
-  const auto times = times_of(t, {"A", "B", "C", "D"}, {{100, 10, kNaN}, {120, 10, inf}, {inf, 10, 50}, {150, 10, 300}});
+  const auto times = times_of(t, {"A", "B", "C", "D"}, {{100, 10, kNaN}, {120, 10, kInfinity}, {kInfinity, 10, 50}, {150, 10, 300}});
   TimeTable capped;
   std::vector<std::vector<std::string>> why;
   const auto bases = apply_scoring_rules(times, t, &capped, &why);
@@ -163,9 +162,9 @@ TEST(ScoringProfile, TiesShareTheBestRatio) {
 
 TEST(ScoringProfile, NobodyReachingAWorkloadCountsForNobody) {
   const auto t = table_of({{"w1", ""}, {"w2", ""}});
-  const auto times = times_of(t, {"A", "B"}, {{inf, 5}, {inf, kNaN}});
+  const auto times = times_of(t, {"A", "B"}, {{kInfinity, 5}, {kInfinity, kNaN}});
   const auto ratios = performance_ratios(apply_scoring_rules(times, t));
-  EXPECT_TRUE(std::isnan(ratios[0][0]));  // inf / inf
+  EXPECT_TRUE(std::isnan(ratios[0][0]));  // kInfinity / kInfinity
   EXPECT_TRUE(std::isnan(ratios[1][1]));  // missing
   const auto scores = benchmark_scores(performance_profile(ratios, 2));
   EXPECT_NEAR(scores[0], 0.5, 1e-12);
@@ -182,7 +181,7 @@ TEST(ScoringProfile, ScoresAreMultiplesOfOneOverTwoNinetyNineN) {
     const auto t = table_of(names);
     std::vector<std::vector<double>> rows(5, std::vector<double>(n));
     for (auto& row : rows)
-      for (auto& v : row) v = missing(rng) ? kNaN : unreached(rng) ? inf : time(rng);
+      for (auto& v : row) v = missing(rng) ? kNaN : unreached(rng) ? kInfinity : time(rng);
     for (double s : scores_of(t, times_of(t, {"a", "b", "c", "d", "e"}, rows))) {
       expect_on_grid(s, n);
       EXPECT_GE(s, 0.0);
@@ -191,6 +190,6 @@ TEST(ScoringProfile, ScoresAreMultiplesOfOneOverTwoNinetyNineN) {
   }
   // AlgoPerf v0.5: 8 base workloads -> multiples of 1/1584.
   const auto t = table_of({{"a", ""}, {"b", ""}, {"c", ""}, {"d", ""}, {"e", ""}, {"f", ""}, {"g", ""}, {"h", ""}});
-  const auto s = scores_of(t, times_of(t, {"x", "y"}, {{1, 2, 3, 4, 5, 6, 7, 8}, {2, 1.5, 9, 3, inf, 6.5, 7, 20}}));
+  const auto s = scores_of(t, times_of(t, {"x", "y"}, {{1, 2, 3, 4, 5, 6, 7, 8}, {2, 1.5, 9, 3, kInfinity, 6.5, 7, 20}}));
   EXPECT_NEAR(s[1] * 1584, std::round(s[1] * 1584), 1e-9);
 }

@@ -11,7 +11,7 @@ using namespace trainperf::scoring;
 using trainperf::testing::contains;
 
 namespace {
-std::string error_of(const std::string& json, const std::string& where = "my_targets.json") {
+std::string targets_error_of(const std::string& json, const std::string& where = "my_targets.json") {
   try {
     parse_targets(json, where);
   } catch (const ScoringError& e) {
@@ -76,27 +76,27 @@ TEST(ScoringTargets, OursComeFromTheWorkloadDefinitions) {
 }
 
 TEST(ScoringTargets, UnknownMetricNamesTheFileAndTheKey) {
-  const auto e = error_of(R"({"workloads": {"ogbg": {"metric": "validation/mAP", "target": 0.28}}})");
+  const auto e = targets_error_of(R"({"workloads": {"ogbg": {"metric": "validation/mAP", "target": 0.28}}})");
   EXPECT_TRUE(contains(e, "my_targets.json: workloads.ogbg.metric: unknown metric 'validation/mAP'; known metrics: "))
       << e;
   EXPECT_TRUE(contains(e, "mean_average_precision")) << e;
 }
 
 TEST(ScoringTargets, MistakesAreNamedWithTheirKey) {
-  EXPECT_TRUE(contains(error_of(R"({"workloads": {"w": {"metric": "accuracy", "traget": 0.5}}})"),
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": {"w": {"metric": "accuracy", "traget": 0.5}}})"),
                        "my_targets.json: workloads.w.traget: unknown key; known keys: "));
-  EXPECT_TRUE(contains(error_of(R"({"workloads": {"w": {"metric": "accuracy"}}})"),
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": {"w": {"metric": "accuracy"}}})"),
                        "my_targets.json: workloads.w.target: missing"));
-  EXPECT_TRUE(contains(error_of(R"({"workloads": {"w": {"metric": "accuracy", "target": "high"}}})"),
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": {"w": {"metric": "accuracy", "target": "high"}}})"),
                        "my_targets.json: workloads.w.target: must be a number"));
-  EXPECT_TRUE(contains(error_of(R"({"workloads": {"w": {"metric": "loss", "goal": "maximize", "target": 1}}})"),
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": {"w": {"metric": "loss", "goal": "maximize", "target": 1}}})"),
                        "my_targets.json: workloads.w.goal: 'maximize' contradicts the metric 'loss'"));
-  EXPECT_TRUE(contains(error_of(R"({"workloads": {"v": {"metric": "loss", "target": 1, "base": "b"}}})"),
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": {"v": {"metric": "loss", "target": 1, "base": "b"}}})"),
                        "my_targets.json: workloads.v.base: 'b' is not a workload of this table"));
-  EXPECT_TRUE(contains(error_of(R"({"workloads": {"w": {"metric": "test/loss", "target": 1}}})"),
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": {"w": {"metric": "test/loss", "target": 1}}})"),
                        "workloads.w.metric: 'test/loss': targets are on validation metrics"));
-  EXPECT_TRUE(contains(error_of(R"({"workload": {}})"), "my_targets.json: workload: unknown key"));
-  EXPECT_TRUE(contains(error_of(R"({"workloads": )"), "my_targets.json: not valid JSON"));
+  EXPECT_TRUE(contains(targets_error_of(R"({"workload": {}})"), "my_targets.json: workload: unknown key"));
+  EXPECT_TRUE(contains(targets_error_of(R"({"workloads": )"), "my_targets.json: not valid JSON"));
   EXPECT_THROW(load_targets("/nonexistent/targets.json"), ScoringError);
 }
 

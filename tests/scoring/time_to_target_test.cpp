@@ -10,7 +10,7 @@ using namespace trainperf;
 using namespace trainperf::scoring;
 
 namespace {
-constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double kInfinity2 = std::numeric_limits<double>::infinity();
 
 TrialLogs trial_from_csv(const std::string& csv, int index = 1) {
   Diagnostics diag;
@@ -50,7 +50,7 @@ TrialTime reached_at(int trial, size_t index, double value) {
 TrialTime never(int trial) {
   TrialTime t;
   t.trial = trial;
-  t.value = inf;
+  t.value = kInfinity2;
   return t;
 }
 }  // namespace
@@ -137,16 +137,16 @@ TEST(ScoringTimeToTarget, StudyWithoutAnyTrialReachingIsInfinite) {
 
 TEST(ScoringTimeToTarget, WorkloadMedianOverStudiesIncludesInfinities) {
   auto study = [](int k, double v) {
-    return v == inf ? study_time_to_target(k, {never(1)}) : study_time_to_target(k, {reached_at(1, 0, v)});
+    return v == kInfinity2 ? study_time_to_target(k, {never(1)}) : study_time_to_target(k, {reached_at(1, 0, v)});
   };
-  auto odd = workload_time_to_target({study(0, 30), study(1, inf), study(2, 10)});
+  auto odd = workload_time_to_target({study(0, 30), study(1, kInfinity2), study(2, 10)});
   EXPECT_EQ(odd.median, 30);
   EXPECT_EQ(odd.min, 10);
   EXPECT_TRUE(std::isinf(odd.max));
   EXPECT_EQ(odd.studies_reached(), 2);
   auto even = workload_time_to_target({study(0, 30), study(1, 10)});
   EXPECT_EQ(even.median, 20);  // numpy: mean of the middle two
-  auto half = workload_time_to_target({study(0, 30), study(1, inf)});
+  auto half = workload_time_to_target({study(0, 30), study(1, kInfinity2)});
   EXPECT_TRUE(std::isinf(half.median));
   auto missing = workload_time_to_target({});
   EXPECT_TRUE(missing.missing());

@@ -12,7 +12,7 @@ using namespace trainperf::testing;
 
 namespace {
 
-const std::vector<std::string> kNames = {"adamw", "momentum", "nesterov", "lamb", "adafactor",
+const std::vector<std::string> kBaselineNames = {"adamw", "momentum", "nesterov", "lamb", "adafactor",
                                          "sam",   "shampoo",  "lion",     "muon", "soap"};
 
 struct TrainingRun {
@@ -53,7 +53,7 @@ TrainingRun train(const std::string& name, const Hyperparameters& hparams, int s
 }  // namespace
 
 TEST(BaselineSubmissions, AreRegisteredWithDescriptionSourceAndConfigs) {
-  for (const auto& name : kNames) {
+  for (const auto& name : kBaselineNames) {
     const SubmissionEntry& e = submissions().find(name);
     EXPECT_FALSE(e.description.empty()) << name;
     EXPECT_FALSE(e.source.empty()) << name;
@@ -69,7 +69,7 @@ TEST(BaselineSubmissions, AreRegisteredWithDescriptionSourceAndConfigs) {
 }
 
 TEST(BaselineSubmissions, TrainFromTheSelfTuningConfigWithoutNaN) {
-  for (const auto& name : kNames) {
+  for (const auto& name : kBaselineNames) {
     const TrainingRun run = train(name, submissions().find(name).self_tuning_config(), 60);
     for (double l : run.losses) EXPECT_TRUE(std::isfinite(l)) << name;
     EXPECT_LT(run.after, run.before) << name << " did not reduce the training loss in 60 steps";
@@ -77,7 +77,7 @@ TEST(BaselineSubmissions, TrainFromTheSelfTuningConfigWithoutNaN) {
 }
 
 TEST(BaselineSubmissions, TrainFromSearchSpacePointsWithoutNaN) {
-  for (const auto& name : kNames)
+  for (const auto& name : kBaselineNames)
     for (int64_t trial = 0; trial < 2; ++trial) {
       const Hyperparameters h = submissions().find(name).search_space().point(trial, 42);
       for (double l : train(name, h, 10).losses) EXPECT_TRUE(std::isfinite(l)) << name << " trial " << trial;

@@ -11,7 +11,7 @@ using namespace trainperf;
 using namespace trainperf::testing;
 
 namespace {
-const std::vector<std::string> kNames = {"schedule_free_adamw", "schedule_free_sgd", "dog",      "ldog",  "dadapt_adam",
+const std::vector<std::string> kLrFreeNames = {"schedule_free_adamw", "schedule_free_sgd", "dog",      "ldog",  "dadapt_adam",
                                          "dadapt_sgd",          "prodigy",           "mechanic", "cocob", "nadamw_ema",
                                          "nadamw_lawa"};
 // Those that evaluate at weights other than the training weights.
@@ -57,5 +57,5 @@ TEST_P(LrFreeSubmission, EvaluationsDoNotChangeTraining) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, LrFreeSubmission, ::testing::ValuesIn(kNames),
+INSTANTIATE_TEST_SUITE_P(All, LrFreeSubmission, ::testing::ValuesIn(kLrFreeNames),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

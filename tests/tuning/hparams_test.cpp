@@ -12,7 +12,7 @@
 using namespace trainperf;
 
 namespace {
-std::string error_of(const std::string& text) {
+std::string hparams_error_of(const std::string& text) {
   try {
     SearchSpace::parse(text, "space.json");
   } catch (const SearchSpaceError& e) {
@@ -96,20 +96,20 @@ TEST(Halton, EachDimensionIsStratified) {
 }
 
 TEST(SearchSpace, MalformedInputNamesFileAndProblem) {
-  EXPECT_NE(error_of("{\"lr\": {\"min\": 1, }").find("space.json: not valid JSON"), std::string::npos);
-  EXPECT_NE(error_of("{\"lr\": {\"min\": 1, }").find("column"), std::string::npos);  // position
-  EXPECT_NE(error_of(R"({"lr": {"min": 2, "max": 1}})").find("'lr': min (2"), std::string::npos);
-  EXPECT_NE(error_of(R"({"lr": {"min": 0, "max": 1, "scaling": "log"}})").find("log scaling needs min > 0"),
+  EXPECT_NE(hparams_error_of("{\"lr\": {\"min\": 1, }").find("space.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(hparams_error_of("{\"lr\": {\"min\": 1, }").find("column"), std::string::npos);  // position
+  EXPECT_NE(hparams_error_of(R"({"lr": {"min": 2, "max": 1}})").find("'lr': min (2"), std::string::npos);
+  EXPECT_NE(hparams_error_of(R"({"lr": {"min": 0, "max": 1, "scaling": "log"}})").find("log scaling needs min > 0"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"lr": {"min": 1e-3, "max": 1, "scaling": "exp"}})").find("unknown scaling 'exp'"),
+  EXPECT_NE(hparams_error_of(R"({"lr": {"min": 1e-3, "max": 1, "scaling": "exp"}})").find("unknown scaling 'exp'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"lr": {"max": 1}})").find("missing numeric 'min'"), std::string::npos);
-  EXPECT_NE(error_of(R"({"lr": {"feasible_points": []}})").find("non-empty"), std::string::npos);
-  EXPECT_NE(error_of(R"({"lr": 3})").find("'lr': expected"), std::string::npos);
-  EXPECT_NE(error_of(R"({"lr": {"min": 1, "max": 2, "step": 1}})").find("unknown key 'step'"), std::string::npos);
-  EXPECT_NE(error_of("[]").find("empty"), std::string::npos);
-  EXPECT_NE(error_of("[1, 2]").find("point 1"), std::string::npos);
-  EXPECT_NE(error_of("42").find("JSON object"), std::string::npos);
+  EXPECT_NE(hparams_error_of(R"({"lr": {"max": 1}})").find("missing numeric 'min'"), std::string::npos);
+  EXPECT_NE(hparams_error_of(R"({"lr": {"feasible_points": []}})").find("non-empty"), std::string::npos);
+  EXPECT_NE(hparams_error_of(R"({"lr": 3})").find("'lr': expected"), std::string::npos);
+  EXPECT_NE(hparams_error_of(R"({"lr": {"min": 1, "max": 2, "step": 1}})").find("unknown key 'step'"), std::string::npos);
+  EXPECT_NE(hparams_error_of("[]").find("empty"), std::string::npos);
+  EXPECT_NE(hparams_error_of("[1, 2]").find("point 1"), std::string::npos);
+  EXPECT_NE(hparams_error_of("42").find("JSON object"), std::string::npos);
 }
 
 TEST(SearchSpace, LoadReportsMissingFile) {

@@ -1,9 +1,11 @@
 // Trial plans, seeds, suites and experiment-configuration checks.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "runner/experiment.h"
 #include "tuning/plan.h"
@@ -88,4 +90,26 @@ TEST(ExperimentConfig, DifferentConfigurationIsRefused) {
     EXPECT_NE(std::string(e.what()).find("max_steps: null -> 50"), std::string::npos) << e.what();
   }
   fs::remove_all(dir);
+}
+
+TEST(RunPlanned, ATrialThatCannotStartCountsAsFailedAndTheOthersStillRun) {
+  const fs::path root = fs::temp_directory_path() / ("trainperf_spawn_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  PlannedTrial missing;
+  missing.submission_name = "ghost";
+  missing.workload = "fmnist_mlp";
+  missing.dir = root / "ghost" / "trial_1";
+  missing.argv = {"/nonexistent/trainperf-binary", "run"};
+  PlannedTrial ok = missing;
+  ok.submission_name = "fine";
+  ok.dir = root / "fine" / "trial_1";
+  ok.argv = {"/bin/true"};
+  std::ostringstream out;
+  EXPECT_EQ(run_planned({missing, ok}, 1, out), 1);
+  EXPECT_NE(out.str().find("ghost / study_0 / fmnist_mlp / trial_1: failed (cannot start /nonexistent/trainperf-binary"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("fine / study_0 / fmnist_mlp / trial_1"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("[2/2]"), std::string::npos) << out.str();
+  fs::remove_all(root);
 }

@@ -18,7 +18,7 @@ using namespace trainperf::testing;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
+std::string slurp_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -66,7 +66,7 @@ TEST(Resume, KilledSuiteResumesWithoutLosingOrRepeatingTrials) {
   ASSERT_LT(before.size(), 8u) << "the suite finished before it could be killed";
   std::map<fs::path, std::pair<std::string, fs::file_time_type>> snapshot;
   for (const auto& dir : before)
-    for (const auto& f : fs::directory_iterator(dir)) snapshot[f.path()] = {slurp(f.path()), fs::last_write_time(f.path())};
+    for (const auto& f : fs::directory_iterator(dir)) snapshot[f.path()] = {slurp_file(f.path()), fs::last_write_time(f.path())};
 
   auto rerun = run_cli(bench_args(exp));
   ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
@@ -75,7 +75,7 @@ TEST(Resume, KilledSuiteResumesWithoutLosingOrRepeatingTrials) {
   const auto after = finished_trials(exp);
   EXPECT_EQ(after.size(), 8u);  // 2 submissions x 1 workload x 2 studies x 2 trials, each once
   for (const auto& [path, content] : snapshot) {
-    EXPECT_EQ(slurp(path), content.first) << path;
+    EXPECT_EQ(slurp_file(path), content.first) << path;
     EXPECT_EQ(fs::last_write_time(path), content.second) << path;
   }
   for (const auto& dir : after) {
@@ -90,7 +90,7 @@ TEST(Resume, KilledSuiteResumesWithoutLosingOrRepeatingTrials) {
       last = step;
     }
     // The last row is the trial's final step (400, or earlier if it reached both targets).
-    const auto result = slurp(dir / "trial_result.json");
+    const auto result = slurp_file(dir / "trial_result.json");
     EXPECT_NE(result.find("\"global_step\": " + std::to_string(last)), std::string::npos) << dir << result;
     EXPECT_LE(last, 400) << dir;
   }

@@ -12,7 +12,7 @@ namespace trainperf {
 
 namespace {
 
-constexpr double kUnbounded = std::numeric_limits<double>::infinity();  // JSON has no inf: absent = unbounded
+constexpr double kUnboundedGrowth = std::numeric_limits<double>::infinity();  // JSON has no inf: absent = unbounded
 
 class DAdaptSGDSubmission final : public GradientSubmission {
  protected:
@@ -23,7 +23,7 @@ class DAdaptSGDSubmission final : public GradientSubmission {
                                                    .momentum(1.0 - h.number("one_minus_beta1"))
                                                    .weight_decay(h.number_or("weight_decay", 0.0))
                                                    .d0(h.number_or("d0", 1e-6))
-                                                   .growth_rate(h.number_or("growth_rate", kUnbounded)));
+                                                   .growth_rate(h.number_or("growth_rate", kUnboundedGrowth)));
   }
 };
 

@@ -53,7 +53,46 @@ void ClassificationWorkload::set_data(torch::Tensor train_x, torch::Tensor train
   spec_.num_test_examples = test_x.size(0);
 }
 
+torch::Tensor augment_images(const torch::Tensor& images, const ImageAugmentation& aug, at::Generator& gen) {
+  const int64_t b = images.size(0), h = images.size(2), w = images.size(3);
+  torch::Tensor out = images;
+  if (aug.pad > 0) {
+    // Pad with the batch's minimum (the background of standardised images), crop at random offsets.
+    const double background = images.min().item<double>();
+    torch::Tensor padded =
+        torch::constant_pad_nd(images, {aug.pad, aug.pad, aug.pad, aug.pad}, background);
+    torch::Tensor offsets = torch::randint(0, 2 * aug.pad + 1, {b, 2}, gen, torch::kLong);
+    auto off = offsets.accessor<int64_t, 2>();
+    std::vector<torch::Tensor> crops;
+    crops.reserve(static_cast<size_t>(b));
+    for (int64_t i = 0; i < b; ++i) crops.push_back(padded[i].narrow(1, off[i][0], h).narrow(2, off[i][1], w));
+    out = torch::stack(crops);
+  }
+  if (aug.horizontal_flip) {
+    torch::Tensor flip = torch::rand({b}, gen) < 0.5;
+    out = torch::where(flip.view({b, 1, 1, 1}), out.flip({3}), out);
+  }
+  return out;
+}
+
 namespace {
+// Augments each training batch with its own generator (derived from the stream's seed).
+class AugmentStream final : public BatchStream {
+ public:
+  AugmentStream(std::unique_ptr<BatchStream> inner, ImageAugmentation aug, uint64_t seed)
+      : inner_(std::move(inner)), aug_(aug), gen_(at::make_generator<at::CPUGeneratorImpl>(torch_seed(seed))) {}
+  Batch next() override {
+    Batch b = inner_->next();
+    b.inputs = augment_images(b.inputs, aug_, gen_);
+    return b;
+  }
+
+ private:
+  std::unique_ptr<BatchStream> inner_;
+  ImageAugmentation aug_;
+  at::Generator gen_;
+};
+
 // Moves each batch to the training device (host-to-device copies count as submission time).
 class DeviceStream final : public BatchStream {
  public:
@@ -70,7 +109,11 @@ class DeviceStream final : public BatchStream {
 std::unique_ptr<BatchStream> ClassificationWorkload::train_stream(int64_t global_batch_size, uint64_t seed,
                                                                   const DistInfo& dist) {
   if (!train_x_.defined()) throw std::logic_error(spec_.name + ": train_stream before load_data");
-  auto stream = std::make_unique<TensorBatchStream>(train_x_, train_y_, global_batch_size, seed, dist);
+  std::unique_ptr<BatchStream> stream =
+      std::make_unique<TensorBatchStream>(train_x_, train_y_, global_batch_size, seed, dist);
+  if (augmentation_.enabled())
+    stream = std::make_unique<AugmentStream>(std::move(stream), augmentation_,
+                                             derive_seed(seed, "augmentation", static_cast<uint64_t>(dist.rank)));
   if (device_.is_cpu()) return stream;
   return std::make_unique<DeviceStream>(std::move(stream), device_);
 }

@@ -10,6 +10,18 @@ namespace trainperf {
 LossOutput softmax_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets,
                                  const torch::Tensor& weights, double label_smoothing);
 
+// Light training-time augmentation for small images (the analog of ImageNet's random crop + flip):
+// pad by `pad` pixels with the background value and crop back at a random offset; mirror with
+// probability 1/2. Deterministic in the stream's seed.
+struct ImageAugmentation {
+  int64_t pad = 0;
+  bool horizontal_flip = false;
+  bool enabled() const { return pad > 0 || horizontal_flip; }
+};
+
+// Applies `aug` to a batch of images [B, C, H, W] with the generator `gen`.
+torch::Tensor augment_images(const torch::Tensor& images, const ImageAugmentation& aug, at::Generator& gen);
+
 class ClassificationWorkload : public Workload {
  public:
   const WorkloadSpec& spec() const override { return spec_; }
@@ -24,6 +36,7 @@ class ClassificationWorkload : public Workload {
                 torch::Tensor test_x, torch::Tensor test_y, torch::Device device);
 
   WorkloadSpec spec_;
+  ImageAugmentation augmentation_;
   int64_t eval_batch_size_ = 2000;
   torch::Device device_ = torch::kCPU;
 
