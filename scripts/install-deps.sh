@@ -9,6 +9,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libssl-dev
   libgtest-dev googletest
+  libsentencepiece-dev
   dataset-fashion-mnist
   gnuplot-nox
   chromium
