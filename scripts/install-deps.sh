@@ -10,7 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libssl-dev
   libgtest-dev googletest
   libsentencepiece-dev
-  dataset-fashion-mnist
+  dataset-fashion-mnist sword-text-kjv sword-text-sparv
   gnuplot-nox
   chromium
   python3-torch python3-numpy
