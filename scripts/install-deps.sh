@@ -9,7 +9,8 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libssl-dev
   libgtest-dev googletest
-  dataset-fashion-mnist
+  libsentencepiece-dev
+  dataset-fashion-mnist sword-text-kjv sword-text-sparv
   gnuplot-nox
   chromium
   python3-torch python3-numpy

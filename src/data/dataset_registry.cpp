@@ -2,7 +2,8 @@
 // `void register_dataset_<name>(DatasetRegistry&)` next to its builder.
 #include "data/dataset_cache.h"
 
-#define TRAINPERF_DATASETS(X)
+#define TRAINPERF_DATASETS(X) \
+  X(bible_en_es)
 
 namespace trainperf {
 

@@ -6,7 +6,8 @@
 #define TRAINPERF_WORKLOAD_FOLDERS(X) \
   X(fmnist_mlp)         \
   X(fmnist_resnet)      \
-  X(fmnist_vit)
+  X(fmnist_vit)         \
+  X(bible_translate)
 
 namespace trainperf {
 
