@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libssl-dev
   libgtest-dev googletest
   dataset-fashion-mnist
+  r-base-core r-cran-janeaustenr  # austen_lm: Jane Austen's novels, exported with Rscript
   gnuplot-nox
   chromium
   python3-torch python3-numpy
