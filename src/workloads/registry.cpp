@@ -4,7 +4,8 @@
 
 // One line per workload folder.
 #define TRAINPERF_WORKLOAD_FOLDERS(X) \
-  X(fmnist_mlp)
+  X(fmnist_mlp) \
+  X(austen_lm)
 
 namespace trainperf {
 
