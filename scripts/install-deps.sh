@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev googletest
   libsentencepiece-dev
   dataset-fashion-mnist sword-text-kjv sword-text-sparv
+  r-base-core r-cran-janeaustenr  # austen_lm: Jane Austen's novels, exported with Rscript
   gnuplot-nox
   chromium
   python3-torch python3-numpy

@@ -7,6 +7,7 @@
   X(fmnist_mlp)         \
   X(fmnist_resnet)      \
   X(fmnist_vit)         \
+  X(austen_lm)          \
   X(bible_translate)
 
 namespace trainperf {

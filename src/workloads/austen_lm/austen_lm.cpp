@@ -1,0 +1,96 @@
+// austen_lm: a decoder-only pre-LN transformer language model on Jane Austen's novels, the analog
+// of AlgoPerf v0.6's language-modelling workload. Data: the "austen" prepared dataset
+// (austen_dataset.cpp). How the target, budget, step hint and eval period were chosen:
+// docs/workloads/austen_lm.md.
+#include "data/dataset_cache.h"
+#include "data/token_ids.h"
+#include "workloads/austen_lm/austen_lm.h"
+#include "workloads/common/language_model.h"
+#include "workloads/registry.h"
+
+namespace trainperf {
+
+namespace {
+
+LanguageModelConfig base_config() {
+  LanguageModelConfig c;
+  c.context_length = 64;
+  c.stack.num_layers = 2;
+  c.stack.layer.d_model = 128;
+  c.stack.layer.num_heads = 4;
+  c.stack.layer.d_ff = 512;
+  c.stack.layer.activation = nn::Activation::GELU;
+  c.stack.layer.pre_ln = true;
+  c.stack.final_norm = true;
+  return c;
+}
+
+class AustenLm final : public LanguageModelWorkload {
+ public:
+  AustenLm(WorkloadSpec spec, LanguageModelConfig config) {
+    spec_ = std::move(spec);
+    config_ = std::move(config);
+  }
+
+  void load_data(const DataOptions& options) override {
+    const std::string dir = require_dataset(kAustenDataset, options, spec_.name);
+    TokenIds train = read_token_ids(dir + "/train.ids");
+    TokenIds validation = read_token_ids(dir + "/validation.ids");
+    TokenIds test = read_token_ids(dir + "/test.ids");
+    if (validation.vocab_size != train.vocab_size || test.vocab_size != train.vocab_size)
+      throw DataError(dir + ": the splits' token files disagree on the vocabulary size (rebuild with "
+                            "`trainperf data prepare --workload " + spec_.name + " --force`)");
+    auto to_tensor = [](const TokenIds& t) {
+      return torch::tensor(std::vector<int64_t>(t.ids.begin(), t.ids.end()), torch::kLong);
+    };
+    set_tokens(to_tensor(train), to_tensor(validation), to_tensor(test), train.vocab_size, kAustenPadId,
+               options.device);
+  }
+};
+
+WorkloadSpec base_spec() {
+  WorkloadSpec s;
+  s.name = "austen_lm";
+  s.description = "decoder-only pre-LN transformer LM (2x128, context 64) on Jane Austen; AlgoPerf v0.6 LM analog";
+  s.target_metric = "loss";
+  s.goal = Goal::Minimize;
+  s.validation_target = 0;  // set below by scripts/set_targets.py, docs/workloads/austen_lm.md
+  s.test_target = 0;
+  s.max_runtime_s = 180;
+  s.step_hint = 3000;
+  s.eval_period_s = 10;
+  s.reference_batch_size = 32;
+  return s;
+}
+
+// Held-out variant (AlgoPerf's post-LN vs pre-LN kind): LayerNorm after each residual addition,
+// no final LayerNorm.
+WorkloadSpec post_ln_spec() {
+  WorkloadSpec s = base_spec();
+  s.name = "austen_lm_post_ln";
+  s.description = "austen_lm with post-LN layers (held-out variant)";
+  s.base_workload = "austen_lm";
+  return s;
+}
+
+LanguageModelConfig post_ln_config() {
+  LanguageModelConfig c = base_config();
+  c.stack.layer.pre_ln = false;
+  c.stack.final_norm = false;
+  return c;
+}
+
+}  // namespace
+
+std::unique_ptr<Workload> make_austen_lm(const std::string& name) {
+  if (name == "austen_lm") return std::make_unique<AustenLm>(base_spec(), base_config());
+  if (name == "austen_lm_post_ln") return std::make_unique<AustenLm>(post_ln_spec(), post_ln_config());
+  throw std::invalid_argument("make_austen_lm: unknown workload '" + name + "'");
+}
+
+void register_austen_lm(WorkloadRegistry& registry) {
+  for (const WorkloadSpec& s : {base_spec(), post_ln_spec()})
+    registry.add({s.name, s.description, [name = s.name] { return make_austen_lm(name); }, {kAustenDataset}});
+}
+
+}  // namespace trainperf
