@@ -3,7 +3,7 @@
 #include "data/dataset_cache.h"
 
 #define TRAINPERF_DATASETS(X) \
-  X(bible_en_es)
+  X(austen) X(bible_en_es)
 
 namespace trainperf {
 

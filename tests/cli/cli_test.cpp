@@ -50,7 +50,7 @@ TEST(Cli, ShortRunWritesTheAlgoPerfLayout) {
     auto meta = nlohmann::json::parse(std::ifstream(dir / "meta_data_0.json"));
     for (auto key : {"trainperf_version", "git_hash", "libtorch_version", "device", "cpu_model", "intra_op_threads", "blas"})
       EXPECT_TRUE(meta.contains(key)) << key;
-    EXPECT_EQ(meta["intra_op_threads"], 2);
+    EXPECT_EQ(meta["intra_op_threads"], 1);
     auto result = nlohmann::json::parse(std::ifstream(dir / "trial_result.json"));
     EXPECT_EQ(result["global_step"], 30);
     EXPECT_EQ(result["status"], "max_steps");
