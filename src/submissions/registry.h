@@ -20,8 +20,8 @@ struct SubmissionEntry {
   std::function<std::unique_ptr<Submission>()> make;
   std::string folder;  // where search_space.json and self_tuning.json live
   // Plugins carry the JSON texts themselves (folder is then the plugin's path).
-  std::string search_space_json;
-  std::string self_tuning_json;
+  std::string search_space_json = {};
+  std::string self_tuning_json = {};
 
   SearchSpace search_space() const;         // the submission's external-tuning space
   Hyperparameters self_tuning_config() const;  // its self-tuning configuration
