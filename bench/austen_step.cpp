@@ -2,16 +2,17 @@
 // the same model, batch and NAdamW step in Python PyTorch (bench/austen_step_ref.py), in one run,
 // plus the fraction of the C++ step spent waiting for data (selecting the next batch).
 //   bench_austen_step [--threads N] [--steps N] [--repeats N] [--rounds N] [--data-dir DIR]
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
+#include "bench_support.h"
 #include "data/dataset_cache.h"
 #include "submissions/registry.h"
 #include "util/environment.h"
@@ -25,18 +26,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 struct CppResult {
   std::vector<double> rates, data_fractions;
 };
 
-CppResult cpp_rates(const std::string& workload_name, const DataOptions& data, int threads, int steps,
-                    int repeats) {
+CppResult cpp_rates(const std::string& workload_name, const DataOptions& data, int threads, int steps, int repeats) {
   set_threads(threads);
   auto workload = make_workload(workload_name);
   workload->load_data(data);
@@ -72,17 +66,7 @@ CppResult cpp_rates(const std::string& workload_name, const DataOptions& data, i
   return out;
 }
 
-nlohmann::json python_rates(const std::string& args) {
-  const std::string cmd = fmt::format("/usr/bin/python3 {}/austen_step_ref.py {}", TRAINPERF_BENCH_DIR, args);
-  std::array<char, 4096> buf{};
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) throw std::runtime_error("cannot run: " + cmd);
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  auto pos = out.rfind('{');
-  if (pos == std::string::npos) throw std::runtime_error("no result from: " + cmd + "\n" + out);
-  return nlohmann::json::parse(out.substr(pos));
-}
+nlohmann::json python_rates(const std::string& args) { return bench::run_python_reference("austen_step_ref.py", args); }
 
 }  // namespace
 
@@ -130,15 +114,15 @@ int main(int argc, char** argv) {
       for (double v : j["steps_per_second"]) py.push_back(v);
       for (double v : j["data_fractions"]) py_fractions.push_back(v);
     }
-    const double mc = median(cpp), mp = median(py);
-    fmt::print("{:<28} {:>12} {:>8} {:>8} {:>10} {:>14}\n", "implementation", "median st/s", "min", "max",
-               "ms/step", "data wait");
+    const double mc = bench::median(cpp), mp = bench::median(py);
+    fmt::print("{:<28} {:>12} {:>8} {:>8} {:>10} {:>14}\n", "implementation", "median st/s", "min", "max", "ms/step",
+               "data wait");
     fmt::print("{:<28} {:>12.2f} {:>8.2f} {:>8.2f} {:>10.1f} {:>13.3f}%\n", "trainperf (C++ LibTorch)", mc,
                *std::min_element(cpp.begin(), cpp.end()), *std::max_element(cpp.begin(), cpp.end()), 1000 / mc,
-               100 * median(fractions));
+               100 * bench::median(fractions));
     fmt::print("{:<28} {:>12.2f} {:>8.2f} {:>8.2f} {:>10.1f} {:>13.3f}%\n", "Python PyTorch " + py_version, mp,
                *std::min_element(py.begin(), py.end()), *std::max_element(py.begin(), py.end()), 1000 / mp,
-               100 * median(py_fractions));
+               100 * bench::median(py_fractions));
     fmt::print("ratio C++ / Python (median steps per second): {:.2f}\n", mc / mp);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

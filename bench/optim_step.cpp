@@ -5,16 +5,16 @@
 // Each round builds fresh parameters and fixed random gradients, runs `warmup` untimed steps and then
 // times `repeats` single steps; the table shows the median over all rounds. C++ and Python rounds
 // alternate so that machine noise hits both alike. Adding an optimizer is one line in kOptimizers.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "optim/adafactor.h"
@@ -46,6 +46,7 @@
 #define TRAINPERF_HAVE_LR_FREE 1
 #endif
 #if __has_include("optim/averaging.h")
+#include "bench_support.h"
 #include "optim/averaging.h"
 #define TRAINPERF_HAVE_AVERAGING 1
 #endif
@@ -155,12 +156,6 @@ std::vector<Entry> optimizers(int warmup) {
   };
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 struct Timings {
   std::vector<double> step_ms;  // timed steps
   double slowest_ms = 0;        // over warm-up and timed steps
@@ -194,17 +189,9 @@ std::string shapes_arg() {
 }
 
 nlohmann::json python_timings(int threads, int warmup, int repeats) {
-  const std::string cmd =
-      fmt::format("/usr/bin/python3 {}/optim_step_ref.py --threads {} --warmup {} --repeats {} --shapes {}",
-                  TRAINPERF_BENCH_DIR, threads, warmup, repeats, shapes_arg());
-  std::array<char, 4096> buf{};
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) throw std::runtime_error("cannot run: " + cmd);
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  auto pos = out.rfind('{');
-  if (pos == std::string::npos) throw std::runtime_error("no result from: " + cmd + "\n" + out);
-  return nlohmann::json::parse(out.substr(pos));
+  return bench::run_python_reference(
+      "optim_step_ref.py",
+      fmt::format("--threads {} --warmup {} --repeats {} --shapes {}", threads, warmup, repeats, shapes_arg()));
 }
 
 }  // namespace
@@ -251,21 +238,21 @@ int main(int argc, char** argv) {
   }
 
   // Entries 0 and 2 are AdamW and heavy-ball SGD, the two compared with Python.
-  const double adamw = cpp[0].step_ms.empty() ? 0.0 : median(cpp[0].step_ms);
+  const double adamw = cpp[0].step_ms.empty() ? 0.0 : bench::median(cpp[0].step_ms);
   fmt::print("\n| optimizer | median step (ms) | vs AdamW | slowest step (ms) |\n|---|---:|---:|---:|\n");
   for (size_t i = 0; i < entries.size(); ++i) {
     if (cpp[i].step_ms.empty()) continue;
-    const double m = median(cpp[i].step_ms);
+    const double m = bench::median(cpp[i].step_ms);
     fmt::print("| {} | {:.1f} | {} | {:.1f} |\n", entries[i].name, m,
                adamw > 0 ? fmt::format("{:.2f}", m / adamw) : "-", cpp[i].slowest_ms);
   }
   fmt::print("\n| same step in Python (torch {}) | Python median (ms) | trainperf / Python |\n|---|---:|---:|\n",
              py_version);
   if (adamw > 0)
-    fmt::print("| torch.optim.AdamW vs trainperf adamw | {:.1f} | {:.2f} |\n", median(py_adamw),
-               adamw / median(py_adamw));
+    fmt::print("| torch.optim.AdamW vs trainperf adamw | {:.1f} | {:.2f} |\n", bench::median(py_adamw),
+               adamw / bench::median(py_adamw));
   if (!cpp[2].step_ms.empty())
-    fmt::print("| torch.optim.SGD(momentum=0.9) vs trainperf sgd_momentum | {:.1f} | {:.2f} |\n", median(py_sgd),
-               median(cpp[2].step_ms) / median(py_sgd));
+    fmt::print("| torch.optim.SGD(momentum=0.9) vs trainperf sgd_momentum | {:.1f} | {:.2f} |\n", bench::median(py_sgd),
+               bench::median(cpp[2].step_ms) / bench::median(py_sgd));
   return 0;
 }

@@ -2,16 +2,17 @@
 // the same model, batch and update rule in Python PyTorch (bench/workload_step_ref.py), in one run,
 // plus the fraction of step time spent waiting for data (data_selection) on each side.
 //   bench_workload_step [--workload fmnist_mlp|fmnist_resnet|...] [--threads N] [--steps N] [--repeats N]
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
+#include "bench_support.h"
 #include "submissions/registry.h"
 #include "util/environment.h"
 #include "workloads/registry.h"
@@ -19,12 +20,6 @@
 using namespace trainperf;
 
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 struct Rates {
   std::vector<double> steps_per_second, data_fraction;
@@ -68,17 +63,9 @@ Rates cpp_rates(const std::string& name, int threads, int steps, int repeats) {
 }
 
 nlohmann::json python_rates(const std::string& workload, int threads, int steps, int repeats) {
-  const std::string cmd =
-      fmt::format("/usr/bin/python3 {}/workload_step_ref.py --workload {} --threads {} --steps {} --repeats {}",
-                  TRAINPERF_BENCH_DIR, workload, threads, steps, repeats);
-  std::array<char, 4096> buf{};
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) throw std::runtime_error("cannot run: " + cmd);
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  auto pos = out.rfind('{');
-  if (pos == std::string::npos) throw std::runtime_error("no result from: " + cmd + "\n" + out);
-  return nlohmann::json::parse(out.substr(pos));
+  return bench::run_python_reference(
+      "workload_step_ref.py",
+      fmt::format("--workload {} --threads {} --steps {} --repeats {}", workload, threads, steps, repeats));
 }
 
 }  // namespace
@@ -109,7 +96,7 @@ int main(int argc, char** argv) {
     for (double v : j["steps_per_second"]) py.push_back(v);
     for (double v : j["data_fraction"]) py_data.push_back(v);
   }
-  const double mc = median(cpp), mp = median(py);
+  const double mc = bench::median(cpp), mp = bench::median(py);
   fmt::print("{:<28} {:>12} {:>10} {:>10}\n", "implementation", "median st/s", "min", "max");
   fmt::print("{:<28} {:>12.1f} {:>10.1f} {:>10.1f}\n", "trainperf (C++ LibTorch)", mc,
              *std::min_element(cpp.begin(), cpp.end()), *std::max_element(cpp.begin(), cpp.end()));
@@ -117,6 +104,6 @@ int main(int argc, char** argv) {
              *std::min_element(py.begin(), py.end()), *std::max_element(py.begin(), py.end()));
   fmt::print("ratio C++ / Python (median steps per second): {:.2f}\n", mc / mp);
   fmt::print("fraction of step time waiting for data (median): C++ {:.2f}%, Python {:.2f}%\n",
-             100 * median(cpp_data), 100 * median(py_data));
+             100 * bench::median(cpp_data), 100 * bench::median(py_data));
   return 0;
 }

@@ -13,7 +13,7 @@ namespace trainperf {
 
 namespace {
 
-constexpr const char* kMagic = "trainperf-r-export 1";
+constexpr const char* kRExportMagic = "trainperf-r-export 1";
 
 [[noreturn]] void fail(const std::string& origin, size_t line, const std::string& what) {
   throw DataError(origin + ":" + std::to_string(line) + ": " + what);
@@ -75,7 +75,7 @@ size_t RTable::column(const std::string& name, const std::string& origin) const 
 }
 
 RTable parse_r_export(const std::string& text, const std::string& origin) {
-  if (text.empty()) throw DataError(origin + ": empty file (expected '" + kMagic + "' on the first line)");
+  if (text.empty()) throw DataError(origin + ": empty file (expected '" + kRExportMagic + "' on the first line)");
   if (text.back() != '\n') {
     const size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     fail(origin, lines, "the last line has no newline (truncated file?)");
@@ -88,8 +88,8 @@ RTable parse_r_export(const std::string& text, const std::string& origin) {
     pos = end + 1;
     ++line_no;
     if (line_no == 1) {
-      if (line != kMagic)
-        fail(origin, 1, "not a trainperf R export (first line is '" + line.substr(0, 60) + "', expected '" + kMagic + "')");
+      if (line != kRExportMagic)
+        fail(origin, 1, "not a trainperf R export (first line is '" + line.substr(0, 60) + "', expected '" + kRExportMagic + "')");
       continue;
     }
     auto fields = split_fields(line, origin, line_no);
@@ -143,7 +143,7 @@ void export_r_table(const std::string& r_expression, const std::vector<std::stri
            << "  s\n"
            << "}\n"
            << "con <- file(out, open = \"wb\")\n"
-           << "writeLines(\"" << kMagic << "\", con, useBytes = TRUE)\n"
+           << "writeLines(\"" << kRExportMagic << "\", con, useBytes = TRUE)\n"
            << "writeLines(paste(cols, collapse = \"\\t\"), con, useBytes = TRUE)\n"
            << "if (nrow(df) > 0) writeLines(do.call(paste, c(lapply(cols, function(c) esc(df[[c]])), sep = \"\\t\")), con, useBytes = TRUE)\n"
            << "close(con)\n";

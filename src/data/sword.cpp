@@ -13,7 +13,7 @@ namespace trainperf {
 
 namespace {
 
-std::string read_file(const std::string& path) {
+std::string read_module_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError(path + ": cannot open");
   std::ostringstream ss;
@@ -139,7 +139,7 @@ size_t kjv_index_entries(const std::string& testament) {
 std::vector<std::string> read_ztext_entries(const std::string& module_dir, const std::string& testament) {
   const std::string base = module_dir + "/" + testament;
   const std::string bzs_path = base + ".bzs", bzv_path = base + ".bzv", bzz_path = base + ".bzz";
-  const std::string bzs = read_file(bzs_path), bzv = read_file(bzv_path), bzz = read_file(bzz_path);
+  const std::string bzs = read_module_file(bzs_path), bzv = read_module_file(bzv_path), bzz = read_module_file(bzz_path);
   if (bzs.size() % 12 != 0)
     throw DataError(bzs_path + ": size " + std::to_string(bzs.size()) +
                     " is not a multiple of the 12-byte block record (truncated or corrupt)");

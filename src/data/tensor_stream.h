@@ -4,6 +4,7 @@
 #include <trainperf/types.h>
 
 #include <cstdint>
+#include <memory>
 
 namespace trainperf {
 
@@ -22,6 +23,18 @@ class TensorBatchStream final : public BatchStream {
   int64_t global_batch_, local_batch_, offset_in_batch_;
   int64_t cursor_ = 0, epoch_ = -1;
   at::Generator gen_;
+};
+
+// Moves each batch of another stream to a device (host-to-device copies count as submission time).
+class DeviceBatchStream final : public BatchStream {
+ public:
+  DeviceBatchStream(std::unique_ptr<BatchStream> inner, torch::Device device)
+      : inner_(std::move(inner)), device_(device) {}
+  Batch next() override { return inner_->next().to(device_, /*non_blocking=*/true); }
+
+ private:
+  std::unique_ptr<BatchStream> inner_;
+  torch::Device device_;
 };
 
 }  // namespace trainperf

@@ -10,7 +10,7 @@ namespace trainperf {
 
 namespace {
 
-constexpr char kMagic[8] = {'T', 'P', 'T', 'O', 'K', 'I', 'D', '1'};
+constexpr char kTokenIdsMagic[8] = {'T', 'P', 'T', 'O', 'K', 'I', 'D', '1'};
 constexpr size_t kHeader = 24;
 
 void put_le(std::string& out, uint64_t v, int bytes) {
@@ -26,7 +26,7 @@ uint64_t get_le(const std::string& in, size_t pos, int bytes) {
 }  // namespace
 
 std::string serialize_token_ids(const TokenIds& t) {
-  std::string out(kMagic, sizeof kMagic);
+  std::string out(kTokenIdsMagic, sizeof kTokenIdsMagic);
   out.reserve(kHeader + 4 * t.ids.size());
   put_le(out, t.vocab_size, 4);
   put_le(out, 0, 4);
@@ -45,7 +45,7 @@ void write_token_ids(const std::string& path, const TokenIds& t) { write_file(pa
 TokenIds parse_token_ids(const std::string& bytes, const std::string& origin) {
   if (bytes.size() < kHeader)
     throw DataError(origin + ": truncated token-id file (" + std::to_string(bytes.size()) + " bytes, header is 24)");
-  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+  if (std::memcmp(bytes.data(), kTokenIdsMagic, sizeof kTokenIdsMagic) != 0)
     throw DataError(origin + ": not a token-id file (bad magic; expected TPTOKID1)");
   TokenIds t;
   t.vocab_size = static_cast<uint32_t>(get_le(bytes, 8, 4));

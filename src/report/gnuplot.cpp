@@ -36,7 +36,7 @@ std::string shell_quoted(const std::string& s) {
   return out + "'";
 }
 
-std::string read_file(const fs::path& p) {
+std::string read_text_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream o;
   o << in.rdbuf();
@@ -91,8 +91,8 @@ std::string render_svg(const Plot& plot) {
   const std::string command =
       "gnuplot " + shell_quoted(script.string()) + " > /dev/null 2> " + shell_quoted(err.string());
   const int status = std::system(command.c_str());
-  const std::string errors = read_file(err);
-  std::string result = read_file(svg);
+  const std::string errors = read_text_file(err);
+  std::string result = read_text_file(svg);
   fs::remove_all(dir);
   if (status != 0) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)

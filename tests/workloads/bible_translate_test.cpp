@@ -64,7 +64,7 @@ TEST(TranslationBatchStream, DeterministicEpochsAndRankSlices) {
   }
 }
 
-TranslationModelConfig tiny_config() {
+TranslationModelConfig tiny_translation_config() {
   TranslationModelConfig c;
   c.vocab_size = 16;
   c.d_model = 32;
@@ -78,7 +78,7 @@ TranslationModelConfig tiny_config() {
 
 TEST(TranslationModel, GreedyDecodingAgreesWithTeacherForcedArgmax) {
   torch::manual_seed(3);
-  TranslationModel model(tiny_config(), 0.0);
+  TranslationModel model(tiny_translation_config(), 0.0);
   model.eval();
   const std::vector<TokenPair> pairs = toy_pairs(6);
   const Batch b = make_translation_batch(pairs, {0, 1, 2, 3, 4, 5}, kBos, kPad);
@@ -103,7 +103,7 @@ TEST(TranslationModel, GreedyDecodingAgreesWithTeacherForcedArgmax) {
 
 TEST(TranslationModel, PaddingDoesNotChangeTheResult) {
   torch::manual_seed(4);
-  TranslationModel model(tiny_config(), 0.0);
+  TranslationModel model(tiny_translation_config(), 0.0);
   model.eval();
   torch::NoGradGuard no_grad;
   const std::vector<TokenPair> pairs = toy_pairs(6);
@@ -117,7 +117,7 @@ TEST(TranslationModel, PaddingDoesNotChangeTheResult) {
 TEST(TranslationModel, LearnsToTranslateAToyCorpus) {
   // Overfits 8 pairs: teacher-forced loss falls and greedy decoding reproduces the targets.
   torch::manual_seed(5);
-  TranslationModel model(tiny_config(), 0.0);
+  TranslationModel model(tiny_translation_config(), 0.0);
   const std::vector<TokenPair> pairs = toy_pairs(8);
   const Batch b = make_translation_batch(pairs, {0, 1, 2, 3, 4, 5, 6, 7}, kBos, kPad);
   torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(3e-3));

@@ -14,7 +14,7 @@ using namespace trainperf;
 
 namespace {
 
-LanguageModelConfig tiny_config(int64_t vocab) {
+LanguageModelConfig tiny_lm_config(int64_t vocab) {
   LanguageModelConfig c;
   c.vocab_size = vocab;
   c.context_length = 8;
@@ -30,7 +30,7 @@ class SyntheticLm final : public LanguageModelWorkload {
   SyntheticLm(torch::Tensor train, torch::Tensor val, torch::Tensor test, int64_t vocab)
       : train_(train), val_(val), test_(test), vocab_(vocab) {
     spec_.name = "synthetic_lm";
-    config_ = tiny_config(vocab);
+    config_ = tiny_lm_config(vocab);
   }
   void load_data(const DataOptions& options) override { set_tokens(train_, val_, test_, vocab_, 0, options.device); }
 

@@ -48,7 +48,7 @@ class AustenLm final : public LanguageModelWorkload {
   }
 };
 
-WorkloadSpec base_spec() {
+WorkloadSpec austen_spec() {
   WorkloadSpec s;
   s.name = "austen_lm";
   s.description = "decoder-only pre-LN transformer LM (2x128, context 64) on Jane Austen; AlgoPerf v0.6 LM analog";
@@ -65,8 +65,8 @@ WorkloadSpec base_spec() {
 
 // Held-out variant (AlgoPerf's post-LN vs pre-LN kind): LayerNorm after each residual addition,
 // no final LayerNorm.
-WorkloadSpec post_ln_spec() {
-  WorkloadSpec s = base_spec();
+WorkloadSpec austen_post_ln_spec() {
+  WorkloadSpec s = austen_spec();
   s.name = "austen_lm_post_ln";
   s.description = "austen_lm with post-LN layers (held-out variant)";
   s.base_workload = "austen_lm";
@@ -83,13 +83,13 @@ LanguageModelConfig post_ln_config() {
 }  // namespace
 
 std::unique_ptr<Workload> make_austen_lm(const std::string& name) {
-  if (name == "austen_lm") return std::make_unique<AustenLm>(base_spec(), base_config());
-  if (name == "austen_lm_post_ln") return std::make_unique<AustenLm>(post_ln_spec(), post_ln_config());
+  if (name == "austen_lm") return std::make_unique<AustenLm>(austen_spec(), base_config());
+  if (name == "austen_lm_post_ln") return std::make_unique<AustenLm>(austen_post_ln_spec(), post_ln_config());
   throw std::invalid_argument("make_austen_lm: unknown workload '" + name + "'");
 }
 
 void register_austen_lm(WorkloadRegistry& registry) {
-  for (const WorkloadSpec& s : {base_spec(), post_ln_spec()})
+  for (const WorkloadSpec& s : {austen_spec(), austen_post_ln_spec()})
     registry.add({s.name, s.description, [name = s.name] { return make_austen_lm(name); }, {kAustenDataset}});
 }
 

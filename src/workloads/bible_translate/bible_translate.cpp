@@ -345,7 +345,7 @@ class BibleTranslate final : public Workload {
   std::array<EvalSet, 3> eval_;
 };
 
-WorkloadSpec base_spec() {
+WorkloadSpec bible_spec() {
   WorkloadSpec s;
   s.name = "bible_translate";
   s.description =
@@ -365,7 +365,7 @@ TranslateSettings base_settings() { return TranslateSettings{}; }
 
 // Held-out variant (AlgoPerf's wmt_glu_tanh): GLU feed-forward blocks with tanh.
 WorkloadSpec glu_tanh_spec() {
-  WorkloadSpec s = base_spec();
+  WorkloadSpec s = bible_spec();
   s.name = "bible_translate_glu_tanh";
   s.description = "bible_translate with GLU feed-forward blocks and tanh (held-out variant, AlgoPerf wmt_glu_tanh)";
   s.base_workload = "bible_translate";
@@ -373,8 +373,8 @@ WorkloadSpec glu_tanh_spec() {
 }
 
 // Held-out variant (AlgoPerf's wmt_post_ln): LayerNorm after each residual sum.
-WorkloadSpec post_ln_spec() {
-  WorkloadSpec s = base_spec();
+WorkloadSpec bible_post_ln_spec() {
+  WorkloadSpec s = bible_spec();
   s.name = "bible_translate_post_ln";
   s.description = "bible_translate with post-LN layers (held-out variant, AlgoPerf wmt_post_ln)";
   s.base_workload = "bible_translate";
@@ -384,8 +384,8 @@ WorkloadSpec post_ln_spec() {
 }  // namespace
 
 void register_bible_translate(WorkloadRegistry& registry) {
-  registry.add({"bible_translate", base_spec().description,
-                [] { return std::make_unique<BibleTranslate>(base_spec(), base_settings()); },
+  registry.add({"bible_translate", bible_spec().description,
+                [] { return std::make_unique<BibleTranslate>(bible_spec(), base_settings()); },
                 {"bible_en_es"}});
   registry.add({"bible_translate_glu_tanh", glu_tanh_spec().description,
                 [] {
@@ -395,11 +395,11 @@ void register_bible_translate(WorkloadRegistry& registry) {
                   return std::make_unique<BibleTranslate>(glu_tanh_spec(), t);
                 },
                 {"bible_en_es"}});
-  registry.add({"bible_translate_post_ln", post_ln_spec().description,
+  registry.add({"bible_translate_post_ln", bible_post_ln_spec().description,
                 [] {
                   TranslateSettings t = base_settings();
                   t.model.pre_ln = false;
-                  return std::make_unique<BibleTranslate>(post_ln_spec(), t);
+                  return std::make_unique<BibleTranslate>(bible_post_ln_spec(), t);
                 },
                 {"bible_en_es"}});
 }

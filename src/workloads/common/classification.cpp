@@ -5,6 +5,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "data/fashion_mnist.h"
 #include "data/tensor_stream.h"
 
 namespace trainperf {
@@ -93,17 +94,6 @@ class AugmentStream final : public BatchStream {
   at::Generator gen_;
 };
 
-// Moves each batch to the training device (host-to-device copies count as submission time).
-class DeviceStream final : public BatchStream {
- public:
-  DeviceStream(std::unique_ptr<BatchStream> inner, torch::Device device)
-      : inner_(std::move(inner)), device_(device) {}
-  Batch next() override { return inner_->next().to(device_, /*non_blocking=*/true); }
-
- private:
-  std::unique_ptr<BatchStream> inner_;
-  torch::Device device_;
-};
 }  // namespace
 
 std::unique_ptr<BatchStream> ClassificationWorkload::train_stream(int64_t global_batch_size, uint64_t seed,
@@ -115,7 +105,7 @@ std::unique_ptr<BatchStream> ClassificationWorkload::train_stream(int64_t global
     stream = std::make_unique<AugmentStream>(std::move(stream), augmentation_,
                                              derive_seed(seed, "augmentation", static_cast<uint64_t>(dist.rank)));
   if (device_.is_cpu()) return stream;
-  return std::make_unique<DeviceStream>(std::move(stream), device_);
+  return std::make_unique<DeviceBatchStream>(std::move(stream), device_);
 }
 
 LossOutput ClassificationWorkload::loss(const torch::Tensor& logits, const Batch& batch,
@@ -153,6 +143,19 @@ Metrics ClassificationWorkload::evaluate(Model& model, Split split, Communicator
   return {{"accuracy", sums[1].item<double>() / total},
           {"loss", sums[0].item<double>() / total},
           {"num_examples", total}};
+}
+
+void FashionMnistWorkload::load_data(const DataOptions& options) {
+  FashionMnist d = load_fashion_mnist(options.data_dir);
+  set_data(d.train_images, d.train_labels, d.validation_images, d.validation_labels, d.test_images, d.test_labels,
+           options.device);
+}
+
+ModelPtr FashionMnistWorkload::init_model(uint64_t seed, const ModelOptions& options) {
+  torch::manual_seed(torch_seed(seed));
+  ModelPtr model = make_model(options);
+  model->to(device_);
+  return model;
 }
 
 }  // namespace trainperf

@@ -45,4 +45,15 @@ class ClassificationWorkload : public Workload {
   std::array<torch::Tensor, 3> eval_x_, eval_y_;  // indexed by Split
 };
 
+// A classification workload on the Fashion-MNIST splits (src/data/fashion_mnist.h): loads them and
+// seeds model initialisation; subclasses only build the model.
+class FashionMnistWorkload : public ClassificationWorkload {
+ public:
+  void load_data(const DataOptions& options) override;
+  ModelPtr init_model(uint64_t seed, const ModelOptions& options) override;
+
+ protected:
+  virtual ModelPtr make_model(const ModelOptions& options) = 0;  // called after seeding
+};
+
 }  // namespace trainperf

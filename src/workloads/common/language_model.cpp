@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+#include "data/tensor_stream.h"
+
 namespace trainperf {
 
 DecoderLanguageModel::DecoderLanguageModel(const LanguageModelConfig& config, const ModelOptions& options)
@@ -146,26 +148,13 @@ void LanguageModelWorkload::set_tokens(torch::Tensor train, torch::Tensor valida
   spec_.num_test_examples = tokens_of(Split::Test);
 }
 
-namespace {
-class DeviceStream final : public BatchStream {
- public:
-  DeviceStream(std::unique_ptr<BatchStream> inner, torch::Device device)
-      : inner_(std::move(inner)), device_(device) {}
-  Batch next() override { return inner_->next().to(device_, /*non_blocking=*/true); }
-
- private:
-  std::unique_ptr<BatchStream> inner_;
-  torch::Device device_;
-};
-}  // namespace
-
 std::unique_ptr<BatchStream> LanguageModelWorkload::train_stream(int64_t global_batch_size, uint64_t seed,
                                                                  const DistInfo& dist) {
   if (!train_tokens_.defined()) throw std::logic_error(spec_.name + ": train_stream before load_data");
   auto stream = std::make_unique<TokenWindowStream>(train_tokens_, config_.context_length, global_batch_size,
                                                     seed, dist);
   if (device_.is_cpu()) return stream;
-  return std::make_unique<DeviceStream>(std::move(stream), device_);
+  return std::make_unique<DeviceBatchStream>(std::move(stream), device_);
 }
 
 ModelPtr LanguageModelWorkload::init_model(uint64_t seed, const ModelOptions& options) {

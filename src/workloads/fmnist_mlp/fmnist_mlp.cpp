@@ -2,7 +2,6 @@
 // How the target, budget, step hint and eval period were chosen: docs/workloads/fmnist_mlp.md.
 #include <trainperf/seeding.h>
 
-#include "data/fashion_mnist.h"
 #include "workloads/common/classification.h"
 #include "workloads/registry.h"
 
@@ -33,9 +32,15 @@ class Mlp final : public Model {
     for (auto& layer : layers_) {
       x = layer->forward(x);
       switch (activation_) {
-        case Activation::ReLU: x = torch::relu(x); break;
-        case Activation::GELU: x = torch::gelu(x); break;
-        case Activation::Tanh: x = torch::tanh(x); break;
+        case Activation::ReLU:
+          x = torch::relu(x);
+          break;
+        case Activation::GELU:
+          x = torch::gelu(x);
+          break;
+        case Activation::Tanh:
+          x = torch::tanh(x);
+          break;
       }
       if (dropout_ > 0) x = torch::dropout(x, dropout_, is_training());
     }
@@ -49,28 +54,19 @@ class Mlp final : public Model {
   double dropout_;
 };
 
-class FmnistMlp final : public ClassificationWorkload {
+class FmnistMlp final : public FashionMnistWorkload {
  public:
   FmnistMlp(WorkloadSpec spec, MlpConfig config) : config_(std::move(config)) { spec_ = std::move(spec); }
 
-  void load_data(const DataOptions& options) override {
-    FashionMnist d = load_fashion_mnist(options.data_dir);
-    set_data(d.train_images, d.train_labels, d.validation_images, d.validation_labels, d.test_images,
-             d.test_labels, options.device);
-  }
-
-  ModelPtr init_model(uint64_t seed, const ModelOptions& options) override {
-    torch::manual_seed(torch_seed(seed));
-    auto model = std::make_shared<Mlp>(config_, options.dropout_rate);
-    model->to(device_);
-    return model;
+  ModelPtr make_model(const ModelOptions& options) override {
+    return std::make_shared<Mlp>(config_, options.dropout_rate);
   }
 
  private:
   MlpConfig config_;
 };
 
-WorkloadSpec base_spec() {
+WorkloadSpec mlp_spec() {
   WorkloadSpec s;
   s.name = "fmnist_mlp";
   s.description = "MLP 784-256-256-10 (ReLU) on Fashion-MNIST; AlgoPerf mnist analog";
@@ -88,7 +84,7 @@ WorkloadSpec base_spec() {
 
 // Held-out variant (AlgoPerf's activation-swap kind): tanh instead of ReLU.
 WorkloadSpec tanh_spec() {
-  WorkloadSpec s = base_spec();
+  WorkloadSpec s = mlp_spec();
   s.name = "fmnist_mlp_tanh";
   s.description = "fmnist_mlp with tanh activations (held-out variant)";
   s.base_workload = "fmnist_mlp";
@@ -100,8 +96,8 @@ WorkloadSpec tanh_spec() {
 }  // namespace
 
 void register_fmnist_mlp(WorkloadRegistry& registry) {
-  registry.add({"fmnist_mlp", base_spec().description,
-                [] { return std::make_unique<FmnistMlp>(base_spec(), MlpConfig{}); }});
+  registry.add(
+      {"fmnist_mlp", mlp_spec().description, [] { return std::make_unique<FmnistMlp>(mlp_spec(), MlpConfig{}); }});
   registry.add({"fmnist_mlp_tanh", tanh_spec().description, [] {
                   MlpConfig c;
                   c.activation = Activation::Tanh;

@@ -5,7 +5,6 @@
 // were chosen: docs/workloads/fmnist_resnet.md.
 #include <trainperf/seeding.h>
 
-#include "data/fashion_mnist.h"
 #include "workloads/common/classification.h"
 #include "workloads/registry.h"
 
@@ -37,7 +36,8 @@ class BasicBlock final : public torch::nn::Module {
     torch::NoGradGuard no_grad;
     bn2_->weight.fill_(c.residual_bn_init);
     if (stride != 1 || in != out) {
-      proj_ = register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)));
+      proj_ =
+          register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)));
       proj_bn_ = register_module("proj_bn", torch::nn::BatchNorm2d(out));
     }
   }
@@ -89,7 +89,7 @@ class ResNet final : public Model {
   torch::nn::Linear head_{nullptr};
 };
 
-class FmnistResNet final : public ClassificationWorkload {
+class FmnistResNet final : public FashionMnistWorkload {
  public:
   FmnistResNet(WorkloadSpec spec, ResNetConfig config) : config_(std::move(config)) {
     spec_ = std::move(spec);
@@ -97,17 +97,8 @@ class FmnistResNet final : public ClassificationWorkload {
     eval_batch_size_ = 250;  // convolutions run slower on CPU with larger batches
   }
 
-  void load_data(const DataOptions& options) override {
-    FashionMnist d = load_fashion_mnist(options.data_dir);
-    set_data(d.train_images, d.train_labels, d.validation_images, d.validation_labels, d.test_images,
-             d.test_labels, options.device);
-  }
-
-  ModelPtr init_model(uint64_t seed, const ModelOptions& options) override {
-    torch::manual_seed(torch_seed(seed));
-    auto model = std::make_shared<ResNet>(config_, options.dropout_rate);
-    model->to(device_);
-    return model;
+  ModelPtr make_model(const ModelOptions& options) override {
+    return std::make_shared<ResNet>(config_, options.dropout_rate);
   }
 
  private:

@@ -6,7 +6,6 @@
 // docs/workloads/fmnist_vit.md.
 #include <trainperf/seeding.h>
 
-#include "data/fashion_mnist.h"
 #include "nn/transformer.h"
 #include "workloads/common/classification.h"
 #include "workloads/registry.h"
@@ -22,8 +21,8 @@ struct VitConfig {
   int64_t num_layers = 4;
   int64_t num_heads = 4;
   int64_t d_ff = 128;
-  bool glu = false;     // imagenet_vit_glu's kind
-  bool pre_ln = true;   // imagenet_vit_post_ln's kind when false
+  bool glu = false;    // imagenet_vit_glu's kind
+  bool pre_ln = true;  // imagenet_vit_post_ln's kind when false
 };
 
 class Vit final : public Model {
@@ -67,7 +66,7 @@ class Vit final : public Model {
   torch::nn::Linear head_{nullptr};
 };
 
-class FmnistVit final : public ClassificationWorkload {
+class FmnistVit final : public FashionMnistWorkload {
  public:
   FmnistVit(WorkloadSpec spec, VitConfig config) : config_(std::move(config)) {
     spec_ = std::move(spec);
@@ -75,17 +74,8 @@ class FmnistVit final : public ClassificationWorkload {
     eval_batch_size_ = 250;
   }
 
-  void load_data(const DataOptions& options) override {
-    FashionMnist d = load_fashion_mnist(options.data_dir);
-    set_data(d.train_images, d.train_labels, d.validation_images, d.validation_labels, d.test_images,
-             d.test_labels, options.device);
-  }
-
-  ModelPtr init_model(uint64_t seed, const ModelOptions& options) override {
-    torch::manual_seed(torch_seed(seed));
-    auto model = std::make_shared<Vit>(config_, options.dropout_rate);
-    model->to(device_);
-    return model;
+  ModelPtr make_model(const ModelOptions& options) override {
+    return std::make_shared<Vit>(config_, options.dropout_rate);
   }
 
  private:
@@ -95,7 +85,8 @@ class FmnistVit final : public ClassificationWorkload {
 WorkloadSpec vit_spec() {
   WorkloadSpec s;
   s.name = "fmnist_vit";
-  s.description = "ViT (7x7 patches, d 64, 4 pre-LN layers, 4 heads) on Fashion-MNIST with crop+flip; imagenet_vit analog";
+  s.description =
+      "ViT (7x7 patches, d 64, 4 pre-LN layers, 4 heads) on Fashion-MNIST with crop+flip; imagenet_vit analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
   s.validation_target = 0.87;
@@ -120,8 +111,8 @@ WorkloadSpec glu_spec() {
 }  // namespace
 
 void register_fmnist_vit(WorkloadRegistry& registry) {
-  registry.add({"fmnist_vit", vit_spec().description,
-                [] { return std::make_unique<FmnistVit>(vit_spec(), VitConfig{}); }});
+  registry.add(
+      {"fmnist_vit", vit_spec().description, [] { return std::make_unique<FmnistVit>(vit_spec(), VitConfig{}); }});
   registry.add({"fmnist_vit_glu", glu_spec().description, [] {
                   VitConfig c;
                   c.glu = true;
