@@ -127,8 +127,8 @@ BibleCorpus load_bible_corpus(const std::string& dir) {
 void register_dataset_bible_en_es(DatasetRegistry& registry) {
   DatasetEntry entry;
   entry.name = "bible_en_es";
-  entry.description = "KJV / Reina-Valera 1909 verse pairs (validation Acts, test John), 4k joint SentencePiece";
-  entry.format_version = 1;
+  entry.description = "KJV / Reina-Valera 1909 verse pairs (validation Acts, test John), 2k joint SentencePiece";
+  entry.format_version = 2;  // 2: 2k pieces (was 4k)
   entry.packages = {"sword-text-kjv", "sword-text-sparv"};
   entry.build = [](PrepareContext& ctx) { return build_bible_corpus(BibleCorpusSource{}, ctx); };
   registry.add(std::move(entry));

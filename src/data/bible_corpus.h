@@ -34,7 +34,7 @@ struct BibleCorpusSource {
   std::string spanish_package = "sword-text-sparv";
   std::string validation_book = "Acts";
   std::string test_book = "John";
-  TokenizerOptions tokenizer = {4000, SubwordModel::Unigram, 1.0, 16384};
+  TokenizerOptions tokenizer = {2000, SubwordModel::Unigram, 1.0, 16384};
 };
 
 // Writes the dataset's files into ctx.out_dir; returns the counts for the manifest. Verses empty in

@@ -84,35 +84,57 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const AttentionConfig& config, bo
 torch::Tensor MultiHeadAttentionImpl::forward(const torch::Tensor& query, const torch::Tensor& key_value,
                                               const torch::Tensor& key_padding_mask, bool causal,
                                               const torch::Tensor& attn_mask) {
-  const int64_t B = query.size(0), Tq = query.size(1), D = config_.d_model, H = config_.num_heads;
-  torch::Tensor q, k, v;
   if (cross_) {
     if (!key_value.defined()) throw std::invalid_argument("cross-attention needs key_value");
-    q = q_->forward(query);
     auto kv = kv_->forward(key_value).chunk(2, -1);
-    k = kv[0];
-    v = kv[1];
-  } else if (qkv_) {
-    auto qkv = qkv_->forward(query).chunk(3, -1);
-    q = qkv[0];
-    k = qkv[1];
-    v = qkv[2];
-  } else {
-    q = q_->forward(query);
-    k = k_->forward(query);
-    v = v_->forward(query);
+    return attend(heads(q_->forward(query)), heads(kv[0]), heads(kv[1]), key_padding_mask, causal, attn_mask);
   }
-  const int64_t Tk = k.size(1), dh = D / H;
-  // [B, T, D] -> [B, H, T, dh]
-  q = q.view({B, Tq, H, dh}).transpose(1, 2);
-  k = k.view({B, Tk, H, dh}).transpose(1, 2);
-  v = v.view({B, Tk, H, dh}).transpose(1, 2);
+  auto [q, k, v] = project_self(query);
+  return attend(heads(q), heads(k), heads(v), key_padding_mask, causal, attn_mask);
+}
 
+torch::Tensor MultiHeadAttentionImpl::heads(const torch::Tensor& x) const {
+  const int64_t H = config_.num_heads;
+  return x.view({x.size(0), x.size(1), H, config_.d_model / H}).transpose(1, 2);
+}
+
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> MultiHeadAttentionImpl::project_self(
+    const torch::Tensor& x) {
+  if (qkv_) {
+    auto qkv = qkv_->forward(x).chunk(3, -1);
+    return {qkv[0], qkv[1], qkv[2]};
+  }
+  return {q_->forward(x), k_->forward(x), v_->forward(x)};
+}
+
+torch::Tensor MultiHeadAttentionImpl::forward_incremental(const torch::Tensor& query, KeyValueCache& cache,
+                                                          const torch::Tensor& key_value,
+                                                          const torch::Tensor& key_padding_mask) {
+  if (cross_) {
+    if (!cache.keys.defined()) {
+      if (!key_value.defined()) throw std::invalid_argument("cross-attention needs key_value");
+      auto kv = kv_->forward(key_value).chunk(2, -1);
+      cache.keys = heads(kv[0]);
+      cache.values = heads(kv[1]);
+    }
+    return attend(heads(q_->forward(query)), cache.keys, cache.values, key_padding_mask, /*causal=*/false, {});
+  }
+  auto [q, k, v] = project_self(query);
+  cache.keys = cache.keys.defined() ? torch::cat({cache.keys, heads(k)}, 2) : heads(k);
+  cache.values = cache.values.defined() ? torch::cat({cache.values, heads(v)}, 2) : heads(v);
+  return attend(heads(q), cache.keys, cache.values, key_padding_mask, /*causal=*/true, {});
+}
+
+// q [B, H, Tq, dh], k/v [B, H, Tk, dh] -> out-projected [B, Tq, D].
+torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                             const torch::Tensor& key_padding_mask, bool causal,
+                                             const torch::Tensor& attn_mask) {
+  const int64_t B = q.size(0), Tq = q.size(2), Tk = k.size(2), D = config_.d_model, dh = q.size(3);
   torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(dh)));
   torch::Tensor blocked;
   if (causal) {
     // With Tk > Tq (cached keys) the queries are the last Tq positions.
-    blocked = torch::ones({Tq, Tk}, torch::TensorOptions().dtype(torch::kBool).device(query.device()))
+    blocked = torch::ones({Tq, Tk}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
                   .triu(Tk - Tq + 1);
   }
   if (key_padding_mask.defined()) {
@@ -220,6 +242,20 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
                   [&](const torch::Tensor& in) { return ffn_->forward(in); });
 }
 
+torch::Tensor DecoderLayerImpl::forward_incremental(const torch::Tensor& x, const torch::Tensor& memory,
+                                                    const torch::Tensor& memory_padding_mask,
+                                                    DecoderLayerCache& cache) {
+  const bool pre = config_.pre_ln, train = is_training();
+  torch::Tensor h = residual(x, norm1_, pre, config_.dropout, train, [&](const torch::Tensor& in) {
+    return self_attn_->forward_incremental(in, cache.self_attention);
+  });
+  h = residual(h, norm2_, pre, config_.dropout, train, [&](const torch::Tensor& in) {
+    return cross_attn_->forward_incremental(in, cache.cross_attention, memory, memory_padding_mask);
+  });
+  return residual(h, norm3_, pre, config_.dropout, train,
+                  [&](const torch::Tensor& in) { return ffn_->forward(in); });
+}
+
 TransformerEncoderImpl::TransformerEncoderImpl(const TransformerStackConfig& config) {
   for (int64_t i = 0; i < config.num_layers; ++i)
     layers_.push_back(register_module("layer" + std::to_string(i), EncoderLayer(config.layer)));
@@ -244,6 +280,19 @@ torch::Tensor TransformerDecoderImpl::forward(const torch::Tensor& x, const torc
                                               const torch::Tensor& memory_padding_mask) {
   torch::Tensor h = x;
   for (auto& layer : layers_) h = layer->forward(h, memory, self_padding_mask, memory_padding_mask);
+  return norm_ ? norm_->forward(h) : h;
+}
+
+torch::Tensor TransformerDecoderImpl::forward_incremental(const torch::Tensor& x, const torch::Tensor& memory,
+                                                          const torch::Tensor& memory_padding_mask,
+                                                          std::vector<DecoderLayerCache>& caches) {
+  if (caches.empty()) caches.resize(layers_.size());
+  if (caches.size() != layers_.size())
+    throw std::invalid_argument("decoder: " + std::to_string(caches.size()) + " layer caches for " +
+                                std::to_string(layers_.size()) + " layers");
+  torch::Tensor h = x;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    h = layers_[i]->forward_incremental(h, memory, memory_padding_mask, caches[i]);
   return norm_ ? norm_->forward(h) : h;
 }
 

@@ -34,6 +34,12 @@ struct AttentionConfig {
   bool fused_qkv = true;
 };
 
+// Keys and values kept between incremental decoding steps, [B, heads, T, d_head]. Self-attention
+// appends the new positions' keys/values; cross-attention fills it once from the memory.
+struct KeyValueCache {
+  torch::Tensor keys, values;
+};
+
 class MultiHeadAttentionImpl : public torch::nn::Module {
  public:
   MultiHeadAttentionImpl(const AttentionConfig& config, bool cross_attention);
@@ -46,10 +52,23 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
                         const torch::Tensor& key_padding_mask = {}, bool causal = false,
                         const torch::Tensor& attn_mask = {});
 
+  // Incremental decoding: `query` [B, Tq, D] holds the next positions only. Self-attention appends
+  // their keys/values to `cache` and lets them see every cached position and each other causally;
+  // cross-attention projects `key_value` into `cache` on the first call and reuses it after.
+  // Equal to forward(..., causal = true) on the whole prefix for self-attention.
+  torch::Tensor forward_incremental(const torch::Tensor& query, KeyValueCache& cache,
+                                    const torch::Tensor& key_value = {},
+                                    const torch::Tensor& key_padding_mask = {});
+
   const AttentionConfig& config() const { return config_; }
   bool cross_attention() const { return cross_; }
 
  private:
+  torch::Tensor heads(const torch::Tensor& x) const;  // [B, T, D] -> [B, H, T, dh]
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project_self(const torch::Tensor& x);
+  torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                       const torch::Tensor& key_padding_mask, bool causal, const torch::Tensor& attn_mask);
+
   AttentionConfig config_;
   bool cross_;
   torch::nn::Linear qkv_{nullptr}, q_{nullptr}, k_{nullptr}, v_{nullptr}, kv_{nullptr}, out_{nullptr};
@@ -109,6 +128,10 @@ class EncoderLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(EncoderLayer);
 
+struct DecoderLayerCache {
+  KeyValueCache self_attention, cross_attention;
+};
+
 // Causal self-attention + cross-attention to `memory` + feed-forward.
 class DecoderLayerImpl : public torch::nn::Module {
  public:
@@ -116,6 +139,9 @@ class DecoderLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory,
                         const torch::Tensor& self_padding_mask = {},
                         const torch::Tensor& memory_padding_mask = {});
+  // Incremental decoding of the next positions x [B, Tq, D] (see MultiHeadAttention).
+  torch::Tensor forward_incremental(const torch::Tensor& x, const torch::Tensor& memory,
+                                    const torch::Tensor& memory_padding_mask, DecoderLayerCache& cache);
 
  private:
   TransformerLayerConfig config_;
@@ -151,6 +177,12 @@ class TransformerDecoderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& memory,
                         const torch::Tensor& self_padding_mask = {},
                         const torch::Tensor& memory_padding_mask = {});
+  // Greedy/beam decoding without recomputing the prefix: x [B, Tq, D] are the next positions'
+  // embeddings; `caches` (one per layer, created on the first call) carries the state. The result
+  // equals the last Tq positions of forward() on the whole prefix.
+  torch::Tensor forward_incremental(const torch::Tensor& x, const torch::Tensor& memory,
+                                    const torch::Tensor& memory_padding_mask,
+                                    std::vector<DecoderLayerCache>& caches);
 
  private:
   std::vector<DecoderLayer> layers_;

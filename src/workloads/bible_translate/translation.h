@@ -12,10 +12,10 @@
 namespace trainperf {
 
 struct TranslationModelConfig {
-  int64_t vocab_size = 4000;
-  int64_t d_model = 128;
+  int64_t vocab_size = 2000;
+  int64_t d_model = 64;
   int64_t num_heads = 4;
-  int64_t d_ff = 512;
+  int64_t d_ff = 256;
   int64_t encoder_layers = 2;
   int64_t decoder_layers = 2;
   nn::Activation activation = nn::Activation::ReLU;
@@ -38,11 +38,16 @@ class TranslationModel final : public Model {
   torch::Tensor encode(const torch::Tensor& source);  // [B, S, D]
   torch::Tensor decode(const torch::Tensor& decoder_inputs, const torch::Tensor& memory,
                        const torch::Tensor& source_padding);  // logits [B, T, V]
+  // One incremental decoding step: ids [B, 1] at `position` (0 = bos) -> logits [B, V] of the next
+  // token, using and extending `caches` (start with an empty vector). Equals decode() on the whole
+  // prefix, last position, without recomputing the prefix.
+  torch::Tensor decode_step(const torch::Tensor& ids, int64_t position, const torch::Tensor& memory,
+                            const torch::Tensor& source_padding, std::vector<nn::DecoderLayerCache>& caches);
 
   const TranslationModelConfig& config() const { return config_; }
 
  private:
-  torch::Tensor embed(const torch::Tensor& ids);
+  torch::Tensor embed(const torch::Tensor& ids, int64_t offset = 0);
 
   TranslationModelConfig config_;
   double dropout_;
