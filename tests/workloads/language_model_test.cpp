@@ -27,10 +27,11 @@ LanguageModelConfig tiny_lm_config(int64_t vocab) {
 
 class SyntheticLm final : public LanguageModelWorkload {
  public:
-  SyntheticLm(torch::Tensor train, torch::Tensor val, torch::Tensor test, int64_t vocab)
+  SyntheticLm(torch::Tensor train, torch::Tensor val, torch::Tensor test, int64_t vocab, int64_t max_eval_windows = 0)
       : train_(train), val_(val), test_(test), vocab_(vocab) {
     spec_.name = "synthetic_lm";
     config_ = tiny_lm_config(vocab);
+    config_.max_eval_windows = max_eval_windows;
   }
   void load_data(const DataOptions& options) override { set_tokens(train_, val_, test_, vocab_, 0, options.device); }
 
@@ -96,6 +97,40 @@ TEST(LanguageModel, UniformModelHasLossLogVAndPerplexityV) {
   // eval_train: as many whole training windows as validation has (13 windows of 8).
   EXPECT_EQ(w.evaluate(m, Split::EvalTrain, comm).at("num_examples"), 13 * 8);
   EXPECT_EQ(w.spec().num_validation_examples, 100);
+}
+
+// Uniform logits; remembers the first input token of every window it is shown.
+class RecordingUniformModel final : public Model {
+ public:
+  explicit RecordingUniformModel(int64_t vocab) : vocab_(vocab) {}
+  torch::Tensor forward(const Batch& b) override {
+    for (int64_t i = 0; i < b.inputs.size(0); ++i) first_tokens.push_back(b.inputs[i][0].item<int64_t>());
+    return torch::zeros({b.inputs.size(0), b.inputs.size(1), vocab_});
+  }
+  std::vector<int64_t> first_tokens;
+
+ private:
+  int64_t vocab_;
+};
+
+TEST(LanguageModel, MaxEvalWindowsTakesEveryKthWindow) {
+  // Validation = ids 0..100: 13 windows of 8 (the last holds 4 real targets). At most 4 windows:
+  // windows floor(i * 13 / 4) = 0, 3, 6, 9, i.e. the ones starting at tokens 0, 24, 48, 72.
+  SyntheticLm w(periodic(1000, 7, 4), torch::arange(101, torch::kLong), torch::arange(37, torch::kLong), 120, 4);
+  w.load_data({});
+  RecordingUniformModel m(120);
+  LocalCommunicator comm;
+  Metrics val = w.evaluate(m, Split::Validation, comm);
+  EXPECT_EQ(m.first_tokens, (std::vector<int64_t>{0, 24, 48, 72}));
+  EXPECT_EQ(val.at("num_examples"), 32);
+  EXPECT_NEAR(val.at("loss"), std::log(120.0), 1e-6);
+  EXPECT_EQ(w.spec().num_validation_examples, 32);
+  // Test has 5 windows (36 targets), more than 4 too: windows 0, 1, 2, 3 (floor(i * 5 / 4)).
+  m.first_tokens.clear();
+  EXPECT_EQ(w.evaluate(m, Split::Test, comm).at("num_examples"), 32);
+  EXPECT_EQ(m.first_tokens, (std::vector<int64_t>{0, 8, 16, 24}));
+  // eval_train follows the validation size: 4 whole windows.
+  EXPECT_EQ(w.evaluate(m, Split::EvalTrain, comm).at("num_examples"), 32);
 }
 
 TEST(LanguageModel, PerplexityIsExpOfLossForARealModel) {

@@ -128,8 +128,18 @@ void LanguageModelWorkload::set_tokens(torch::Tensor train, torch::Tensor valida
   config_.vocab_size = vocab_size;
   train_tokens_ = train.to(torch::kLong);
   const int64_t T = config_.context_length;
-  eval_[static_cast<int>(Split::Validation)] = eval_windows(validation.to(torch::kLong), T, pad_id).to(device);
-  eval_[static_cast<int>(Split::Test)] = eval_windows(test.to(torch::kLong), T, pad_id).to(device);
+  // Every k-th window when a split has more than max_eval_windows (deterministic, covers the split).
+  auto spread = [&](Batch b) {
+    const int64_t n = b.inputs.size(0), m = config_.max_eval_windows;
+    if (m <= 0 || n <= m) return b;
+    torch::Tensor idx = torch::arange(m, torch::kLong).mul(n).div(m, "floor");
+    b.inputs = b.inputs.index_select(0, idx);
+    b.targets = b.targets.index_select(0, idx);
+    b.weights = b.weights.index_select(0, idx);
+    return b;
+  };
+  eval_[static_cast<int>(Split::Validation)] = spread(eval_windows(validation.to(torch::kLong), T, pad_id)).to(device);
+  eval_[static_cast<int>(Split::Test)] = spread(eval_windows(test.to(torch::kLong), T, pad_id)).to(device);
   // eval_train: whole windows of the training stream (no padding), a fixed random subset.
   Batch all = eval_windows(train_tokens_.narrow(0, 0, (train_tokens_.size(0) - 1) / T * T + 1), T, pad_id);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(torch_seed(derive_seed(0, "eval_train_subset")));

@@ -16,6 +16,8 @@ struct LanguageModelConfig {
   bool learned_positions = true;     // else sinusoidal
   bool tie_embeddings = true;        // logits = h · token_embedding^T
   double embedding_init_std = 0.02;
+  // Evaluate at most this many context windows per split, spread evenly over it (0 = every window).
+  int64_t max_eval_windows = 0;
 };
 
 // inputs [B, T] int64 -> logits [B, T, vocab]. ModelOptions: dropout_rate is the residual and
