@@ -31,6 +31,8 @@ def trials_of(exp_dir, submission, workload):
     base = os.path.join(exp_dir, submission, "study_0", workload + "_cpp")
     for name in sorted(os.listdir(base)):
         d = os.path.join(base, name)
+        if not (name.startswith("trial_") and os.path.isdir(d)):
+            continue  # trial_N.lock files and strays
         rows = list(csv.DictReader(open(os.path.join(d, "eval_measurements.csv"))))
         yield d, rows, json.load(open(os.path.join(d, "hparams.json")))
 
@@ -53,9 +55,12 @@ def main():
     a = ap.parse_args()
     better = max if a.goal == "max" else min
     exp = a.experiment_dir or tempfile.mkdtemp(prefix="targets_")
+    os.makedirs(exp, exist_ok=True)
     prefix = ["flock", a.lock] if a.lock else []
+    # A fixed number of steps whatever the time: the workload's (provisional) budget must not cut
+    # target-setting runs short.
     common = ["--workload", a.workload, "--max-steps", str(a.steps), "--train-past-targets",
-              "--threads", str(a.threads)]
+              "--max-runtime", "1e9", "--threads", str(a.threads)]
 
     # 1. Tune every reference algorithm over its own search space.
     candidates = []

@@ -13,6 +13,7 @@ struct RunArgs {
   StudyRequest request;
   std::string ruleset = "external", rules = "v0.6";
   int64_t max_steps = 0;
+  double max_runtime = 0;
   int only_trial = 0;
 };
 
@@ -21,6 +22,7 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   req.ruleset = args.ruleset == "self" ? Ruleset::Self : Ruleset::External;
   req.rules = args.rules == "v0.5" ? RulesVersion::V05 : RulesVersion::V06;
   if (args.max_steps > 0) req.max_steps = args.max_steps;
+  if (args.max_runtime > 0) req.max_runtime_s = args.max_runtime;
   if (args.only_trial > 0) req.only_trial = args.only_trial;
   for (const auto* opt : cmd.get_options())
     if (opt->get_single_name() != "help") req.flags[opt->get_single_name()] = opt->as<std::string>();
@@ -57,6 +59,10 @@ void add_run_command(CLI::App& app) {
   run_cmd->add_option("--seed", req.seed, "base seed; data, init and step seeds derive from it");
   run_cmd->add_option("--experiment-dir", req.experiment_dir, "where logs go (AlgoPerf layout)");
   run_cmd->add_option("--max-steps", args->max_steps, "stop a trial after this many steps")->check(CLI::PositiveNumber);
+  run_cmd->add_option("--max-runtime", args->max_runtime,
+                      "budget in seconds of submission time, replacing the workload's (target-setting runs: "
+                      "train to --max-steps whatever the time)")
+      ->check(CLI::PositiveNumber);
   run_cmd->add_option("--threads", req.threads, "intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--device", req.device, "cpu | cuda | cuda:N");
   run_cmd->add_flag("!--train-past-targets", req.stop_at_targets,

@@ -104,6 +104,7 @@ nlohmann::json experiment_config(const StudyRequest& r, const std::optional<Sear
       {"max_steps", r.max_steps ? nlohmann::json(*r.max_steps) : nlohmann::json(nullptr)},
   };
   if (!r.stop_at_targets) j["stop_at_targets"] = false;
+  if (r.max_runtime_s) j["max_runtime_override"] = *r.max_runtime_s;
   if (space) {
     j["trials"] = r.trials;
     nlohmann::json points = nlohmann::json::array();
@@ -171,7 +172,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   const torch::Device device = parse_device(r.device);
   workload->load_data(DataOptions{r.data_dir, device});
 
-  const double budget = spec.max_runtime_s * budget_multiplier(r.ruleset, r.rules);
+  const double budget = r.max_runtime_s.value_or(spec.max_runtime_s * budget_multiplier(r.ruleset, r.rules));
   print_settings(out, r, spec, sub, budget);
 
   std::vector<TrialOutcome> outcomes;
@@ -220,6 +221,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     options.rules = r.rules;
     options.seed = o.seed;
     options.max_steps = r.max_steps;
+    options.max_runtime_s = r.max_runtime_s;
     options.stop_at_targets = r.stop_at_targets;
     options.device = device;
     options.on_eval = [&](const EvalRecord& rec) {

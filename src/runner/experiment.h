@@ -26,6 +26,7 @@ struct StudyRequest {
   uint64_t seed = 0;
   std::filesystem::path experiment_dir = "experiments";
   std::optional<int64_t> max_steps;
+  std::optional<double> max_runtime_s;  // replaces the workload's budget (target-setting runs)
   bool stop_at_targets = true;
   int threads = 0;  // 0: all cores
   std::string device = "cpu";

@@ -84,7 +84,8 @@ class TrialLoop {
     comm_.broadcast(all_params, 0);
     comm_.broadcast(buffers, 0);
     params_ = workload_.param_infos(*model);
-    state_.max_runtime_s = spec.max_runtime_s * budget_multiplier(options_.ruleset, options_.rules);
+    state_.max_runtime_s = options_.max_runtime_s.value_or(spec.max_runtime_s *
+                                                           budget_multiplier(options_.ruleset, options_.rules));
     result_.max_runtime_s = state_.max_runtime_s;
 
     torch::manual_seed(torch_seed(seeds.optimizer_init()));

@@ -60,6 +60,9 @@ struct TrialOptions {
   uint64_t seed = 0;
   std::optional<int64_t> max_steps;
   bool stop_at_targets = true;  // false for target-setting runs: train to max_steps or the budget
+  // The budget in seconds of submission time, replacing the workload's max_runtime_s times the
+  // ruleset's multiplier (target-setting runs, which train a fixed number of steps, set it high).
+  std::optional<double> max_runtime_s;
   torch::Device device = torch::kCPU;
   Clock* clock = nullptr;                                      // default: a steady clock
   std::function<void()> synchronize;                           // default: device synchronize

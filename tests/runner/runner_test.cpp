@@ -170,3 +170,21 @@ TEST(Runner, TargetSettingRunsTrainPastTheTargets) {
   EXPECT_EQ(r.global_step, 35);
   EXPECT_DOUBLE_EQ(*r.time_to_target, 11.0);  // still the first eval that reached it
 }
+
+TEST(Runner, MaxRuntimeOverrideReplacesTheWorkloadBudget) {
+  Harness h;
+  h.workload.spec_.max_runtime_s = 25;  // would stop at step 31 (see above)
+  h.options.ruleset = Ruleset::Self;    // and no multiplier applies to the override
+  h.options.max_runtime_s = 1e9;
+  h.options.stop_at_targets = false;
+  h.options.max_steps = 60;
+  TrialResult r = h.run();
+  EXPECT_EQ(r.status, TrialStatus::MaxSteps);
+  EXPECT_EQ(r.global_step, 60);
+  EXPECT_DOUBLE_EQ(r.max_runtime_s, 1e9);
+  Harness small;
+  small.options.max_runtime_s = 5;  // a smaller budget cuts as the workload's would
+  TrialResult s = small.run();
+  EXPECT_EQ(s.status, TrialStatus::BudgetExhausted);
+  EXPECT_EQ(s.global_step, 11);
+}
