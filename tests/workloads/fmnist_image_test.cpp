@@ -76,6 +76,26 @@ TEST(ImageAugmentation, CropsAreShiftsOfTheImageAndFlipsMirror) {
   EXPECT_LT(mirrored, 48);
 }
 
+// Crop and flip together, several channels: the same pixels as cropping each image with narrow()
+// and then mirroring it, drawing the same random numbers (offsets first, then flips).
+TEST(ImageAugmentation, OneGatherEqualsCropThenFlipPerImage) {
+  torch::manual_seed(3);
+  const torch::Tensor img = torch::randn({32, 3, 6, 5});
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  const torch::Tensor out = augment_images(img, ImageAugmentation{2, true}, gen);
+
+  auto ref_gen = at::make_generator<at::CPUGeneratorImpl>(11);
+  const torch::Tensor padded = torch::constant_pad_nd(img, {2, 2, 2, 2}, img.min().item<double>());
+  const torch::Tensor offsets = torch::randint(0, 5, {32, 2}, ref_gen, torch::kLong);
+  const torch::Tensor flip = torch::rand({32}, ref_gen) < 0.5;
+  ASSERT_EQ(out.sizes(), img.sizes());
+  for (int64_t i = 0; i < 32; ++i) {
+    torch::Tensor e = padded[i].narrow(1, offsets[i][0].item<int64_t>(), 6).narrow(2, offsets[i][1].item<int64_t>(), 5);
+    if (flip[i].item<bool>()) e = e.flip({2});
+    EXPECT_TRUE(torch::equal(out[i], e)) << "image " << i;
+  }
+}
+
 TEST(ImageAugmentation, TrainStreamIsDeterministicInTheSeedAndEvaluationIsNotAugmented) {
   auto w = make_workload("fmnist_resnet");
   w->load_data({});

@@ -56,24 +56,31 @@ void ClassificationWorkload::set_data(torch::Tensor train_x, torch::Tensor train
 
 torch::Tensor augment_images(const torch::Tensor& images, const ImageAugmentation& aug, at::Generator& gen) {
   const int64_t b = images.size(0), h = images.size(2), w = images.size(3);
-  torch::Tensor out = images;
+  if (aug.pad <= 0 && !aug.horizontal_flip) return images;
+  // One gather: output pixel (i, y, x) = padded[i, off_y(i) + y, off_x(i) + x'], where x' = x, or
+  // w - 1 - x for flipped images. The random draws (offsets, then flips) are those of a crop
+  // followed by a flip.
+  torch::Tensor source = images;
+  torch::Tensor rows = torch::arange(h, torch::kLong).expand({b, h});
+  torch::Tensor cols = torch::arange(w, torch::kLong).expand({b, w});
   if (aug.pad > 0) {
     // Pad with the batch's minimum (the background of standardised images), crop at random offsets.
     const double background = images.min().item<double>();
-    torch::Tensor padded =
-        torch::constant_pad_nd(images, {aug.pad, aug.pad, aug.pad, aug.pad}, background);
+    source = torch::constant_pad_nd(images, {aug.pad, aug.pad, aug.pad, aug.pad}, background);
     torch::Tensor offsets = torch::randint(0, 2 * aug.pad + 1, {b, 2}, gen, torch::kLong);
-    auto off = offsets.accessor<int64_t, 2>();
-    std::vector<torch::Tensor> crops;
-    crops.reserve(static_cast<size_t>(b));
-    for (int64_t i = 0; i < b; ++i) crops.push_back(padded[i].narrow(1, off[i][0], h).narrow(2, off[i][1], w));
-    out = torch::stack(crops);
+    rows = rows + offsets.select(1, 0).unsqueeze(1);
+    cols = cols + offsets.select(1, 1).unsqueeze(1);
   }
   if (aug.horizontal_flip) {
-    torch::Tensor flip = torch::rand({b}, gen) < 0.5;
-    out = torch::where(flip.view({b, 1, 1, 1}), out.flip({3}), out);
+    torch::Tensor flip = (torch::rand({b}, gen) < 0.5).unsqueeze(1);
+    cols = torch::where(flip, cols.flip({1}), cols);
   }
-  return out;
+  // [B, C, H', W'] -> [B, H', W', C], gather [B, h, w, C], back to [B, C, h, w].
+  torch::Tensor batch_index = torch::arange(b, torch::kLong).view({b, 1, 1});
+  return source.permute({0, 2, 3, 1})
+      .index({batch_index, rows.unsqueeze(2), cols.unsqueeze(1)})
+      .permute({0, 3, 1, 2})
+      .contiguous();
 }
 
 namespace {
