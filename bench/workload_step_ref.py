@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """Python (PyTorch) reference for bench/workload_step.cpp: a workload's model, batch and NAdamW step.
 
---workload fmnist_mlp: the 784-256-256-10 ReLU MLP with dropout 0.1; fmnist_resnet: the ResNet-8
-(8-16-32 channels, BatchNorm) with pad-2 random crops and flips. Same global batch, same data
-(Fashion-MNIST from dataset-fashion-mnist, standardised), the AlgoPerf PyTorch NAdamW update with
-warmup+cosine (the nadamw self-tuning point), and the same timed region as trainperf's runner: select
-the next batch (augmentation included), forward, loss, backward, step. Prints one JSON line:
-{"steps_per_second": [..per repeat..], "data_fraction": [..per repeat..]}.
+--workload fmnist_mlp: the 784-256-256-10 ReLU MLP; fmnist_resnet: the ResNet-8 (8-16-32 channels,
+BatchNorm) with pad-2 random crops and flips, both on Fashion-MNIST from dataset-fashion-mnist
+(standardised). austen_lm / austen_lm_post_ln: the decoder-only transformer of
+src/workloads/common/language_model.cpp and src/nn/transformer.cpp written with the same tensor
+operations (fused qkv projection, explicit masked softmax attention, GELU feed-forward, residual
+dropout, learned positions, tied head) on the prepared train.ids token stream (windows of context+1
+tokens at a random phase per epoch); the C++ side passes every size.
+Every workload: the same global batch, the AlgoPerf PyTorch NAdamW update with warmup+cosine at the
+hyperparameters the C++ side passes (the nadamw self-tuning point), and the same timed region as
+trainperf's runner: select the next batch (augmentation included), forward, loss, backward, step.
+Prints one JSON line: {"steps_per_second": [..per repeat..], "data_fraction": [..per repeat..]}.
 """
 import argparse
 import gzip
@@ -16,6 +21,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 
 def read_idx(path):
@@ -55,18 +61,73 @@ class NAdamW(torch.optim.Optimizer):
                 p.addcdiv_(look, denom, value=-group["lr"] / (1 - b1 ** t))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--workload", choices=["fmnist_mlp", "fmnist_resnet"], default="fmnist_mlp")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+def read_ids(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"TPTOKID1", path + ": not a token-id file"
+    vocab = int.from_bytes(data[8:12], "little")
+    n = int.from_bytes(data[16:24], "little")
+    ids = np.frombuffer(data, dtype="<u4", offset=24, count=n).astype(np.int64)
+    return torch.from_numpy(ids), vocab
 
+
+class LmBlock(torch.nn.Module):
+    def __init__(self, d, heads, d_ff, dropout, pre_ln):
+        super().__init__()
+        self.heads, self.dropout, self.pre_ln = heads, dropout, pre_ln
+        self.qkv = torch.nn.Linear(d, 3 * d)
+        self.out = torch.nn.Linear(d, d)
+        self.fc1 = torch.nn.Linear(d, d_ff)
+        self.fc2 = torch.nn.Linear(d_ff, d)
+        self.norm1 = torch.nn.LayerNorm(d)
+        self.norm2 = torch.nn.LayerNorm(d)
+
+    def attention(self, x, mask):
+        B, T, D = x.shape
+        H = self.heads
+        q, k, v = self.qkv(x).chunk(3, -1)
+        q, k, v = (t.view(B, T, H, D // H).transpose(1, 2) for t in (q, k, v))
+        scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(D // H))
+        probs = torch.softmax(scores.masked_fill(mask, torch.finfo(scores.dtype).min), -1)
+        return self.out(torch.matmul(probs, v).transpose(1, 2).reshape(B, T, D))
+
+    def residual(self, x, norm, f):
+        if self.pre_ln:
+            return x + F.dropout(f(norm(x)), self.dropout, self.training)
+        return norm(x + F.dropout(f(x), self.dropout, self.training))
+
+    def forward(self, x, mask):
+        x = self.residual(x, self.norm1, lambda h: self.attention(h, mask))
+        return self.residual(x, self.norm2, lambda h: self.fc2(F.gelu(self.fc1(h))))
+
+
+class DecoderLm(torch.nn.Module):
+    def __init__(self, vocab, context, d, heads, d_ff, layers, dropout, pre_ln):
+        super().__init__()
+        self.dropout = dropout
+        self.token_embedding = torch.nn.Embedding(vocab, d)
+        self.positions = torch.nn.Embedding(context, d)
+        torch.nn.init.normal_(self.token_embedding.weight, std=0.02)
+        torch.nn.init.normal_(self.positions.weight, std=0.02)
+        self.layers = torch.nn.ModuleList(LmBlock(d, heads, d_ff, dropout, pre_ln) for _ in range(layers))
+        self.norm = torch.nn.LayerNorm(d) if pre_ln else None
+        for m in self.modules():
+            if isinstance(m, torch.nn.Linear):
+                torch.nn.init.xavier_uniform_(m.weight)
+                torch.nn.init.zeros_(m.bias)
+
+    def forward(self, ids):
+        T = ids.shape[1]
+        h = F.dropout(self.token_embedding(ids) + self.positions.weight[:T], self.dropout, self.training)
+        mask = torch.ones(T, T, dtype=torch.bool).triu(1)
+        for layer in self.layers:
+            h = layer(h, mask)
+        if self.norm is not None:
+            h = self.norm(h)
+        return torch.matmul(h, self.token_embedding.weight.t())
+
+
+def image_task(a):
+    """Model, next-batch function and loss of the Fashion-MNIST workloads."""
     x = read_idx(f"{a.data_dir}/train-images-idx3-ubyte.gz")[:50000]
     y = read_idx(f"{a.data_dir}/train-labels-idx1-ubyte.gz")[:50000]
     x = ((torch.from_numpy(x.astype(np.float32)) / 255.0 - 0.2860) / 0.3530).unsqueeze(1).contiguous()
@@ -82,13 +143,13 @@ def main():
         def forward(self, inp):
             h = inp.flatten(1)
             for layer in (self.dense0, self.dense1):
-                h = torch.nn.functional.dropout(torch.relu(layer(h)), 0.1, self.training)
+                h = torch.nn.functional.dropout(torch.relu(layer(h)), a.dropout, self.training)
             return self.head(h)
 
     def conv3x3(i, o, stride):
         return torch.nn.Conv2d(i, o, 3, stride=stride, padding=1, bias=False)
 
-    class Block(torch.nn.Module):
+    class ResBlock(torch.nn.Module):
         def __init__(self, i, o, stride):
             super().__init__()
             self.conv1, self.bn1 = conv3x3(i, o, stride), torch.nn.BatchNorm2d(o)
@@ -108,12 +169,12 @@ def main():
         def __init__(self):
             super().__init__()
             self.stem, self.stem_bn = conv3x3(1, 8, 1), torch.nn.BatchNorm2d(8)
-            self.blocks = torch.nn.Sequential(Block(8, 8, 1), Block(8, 16, 2), Block(16, 32, 2))
+            self.blocks = torch.nn.Sequential(ResBlock(8, 8, 1), ResBlock(8, 16, 2), ResBlock(16, 32, 2))
             self.head = torch.nn.Linear(32, 10)
 
         def forward(self, inp):
             h = torch.relu(self.stem_bn(self.stem(inp)))
-            pooled = torch.nn.functional.dropout(self.blocks(h).mean((2, 3)), 0.1, self.training)
+            pooled = torch.nn.functional.dropout(self.blocks(h).mean((2, 3)), a.dropout, self.training)
             return self.head(pooled)
 
     gen = torch.Generator().manual_seed(1)
@@ -126,36 +187,88 @@ def main():
         flip = torch.rand(b, generator=gen) < 0.5
         return torch.where(flip.view(b, 1, 1, 1), out.flip(3), out)
 
-    model = Mlp() if a.workload == "fmnist_mlp" else ResNet()
+    state = {"order": torch.randperm(x.shape[0]), "cursor": 0}
+
+    def next_batch():
+        if state["cursor"] + a.batch > x.shape[0]:
+            state["order"], state["cursor"] = torch.randperm(x.shape[0]), 0
+        idx = state["order"][state["cursor"]:state["cursor"] + a.batch]
+        state["cursor"] += a.batch
+        xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+        return (augment(xb) if a.workload == "fmnist_resnet" else xb), yb
+
+    def loss_fn(logits, yb):
+        return torch.nn.functional.cross_entropy(logits, yb, reduction="sum") / a.batch
+
+    return (Mlp() if a.workload == "fmnist_mlp" else ResNet()), next_batch, loss_fn
+
+
+def lm_task(a):
+    """Model, next-batch function and loss of the austen_lm workloads."""
+    tokens, vocab = read_ids(a.ids)
+    T = a.context
+    model = DecoderLm(vocab, T, a.d_model, a.heads, a.d_ff, a.layers, a.dropout, bool(a.pre_ln))
+    offsets = torch.arange(T + 1)
+    gen = torch.Generator().manual_seed(1)
+
+    def new_epoch():
+        phase = int(torch.randint(T, (1,), generator=gen))
+        windows = (tokens.shape[0] - 1 - phase) // T
+        return phase + torch.randperm(windows, generator=gen) * T
+
+    state = {"starts": new_epoch(), "cursor": 0}
+
+    def next_batch():
+        if state["cursor"] + a.batch > state["starts"].shape[0]:
+            state["starts"], state["cursor"] = new_epoch(), 0
+        s = state["starts"][state["cursor"]:state["cursor"] + a.batch]
+        state["cursor"] += a.batch
+        window = tokens.index_select(0, (s.unsqueeze(1) + offsets).flatten()).view(a.batch, T + 1)
+        return window[:, :T], window[:, 1:]
+
+    def loss_fn(logits, targets):
+        return F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1), reduction="sum") / targets.numel()
+
+    return model, next_batch, loss_fn
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workload", choices=["fmnist_mlp", "fmnist_resnet", "austen_lm", "austen_lm_post_ln"],
+                    required=True)
+    for name, kind in [("threads", int), ("steps", int), ("repeats", int), ("batch", int), ("lr", float),
+                       ("one-minus-beta1", float), ("beta2", float), ("weight-decay", float),
+                       ("warmup-factor", float), ("dropout", float), ("step-hint", int)]:
+        ap.add_argument("--" + name, type=kind, required=True)
+    ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--ids", help="austen_lm: the prepared train.ids")
+    for name in ["context", "d-model", "heads", "d-ff", "layers", "pre-ln"]:
+        ap.add_argument("--" + name, type=int, help="austen_lm model size")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model, next_batch, loss_fn = lm_task(a) if a.workload.startswith("austen_lm") else image_task(a)
     model.train()
-    opt = NAdamW(model.parameters(), lr=1.7486387539278373e-3, betas=(1 - 0.06733926164, 0.9955159689799007),
-                 eps=1e-8, weight_decay=0.08121616522670176)
-    step_hint, warmup = 3000, int(0.02 * 3000)
-    order = torch.randperm(x.shape[0])
-    cursor, global_step = 0, 0
+    opt = NAdamW(model.parameters(), lr=a.lr, betas=(1 - a.one_minus_beta1, a.beta2), eps=1e-8,
+                 weight_decay=a.weight_decay)
+    warmup = int(a.warmup_factor * a.step_hint)
+    global_step = 0
     rates, data_fractions = [], []
     for _ in range(a.repeats + 1):  # the first repeat warms up
         t0 = time.perf_counter()
         data_time = 0.0
         for _ in range(a.steps):
             td = time.perf_counter()
-            if cursor + a.batch > x.shape[0]:
-                order, cursor = torch.randperm(x.shape[0]), 0
-            idx = order[cursor:cursor + a.batch]
-            cursor += a.batch
-            xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-            if a.workload == "fmnist_resnet":
-                xb = augment(xb)
+            inputs, targets = next_batch()
             data_time += time.perf_counter() - td
             opt.zero_grad()
-            logits = model(xb)
-            loss = torch.nn.functional.cross_entropy(logits, yb, reduction="sum") / a.batch
+            loss = loss_fn(model(inputs), targets)
             loss.backward()
             t = global_step
             mult = t / warmup if t < warmup else (
-                0.0 if t >= step_hint else 0.5 * (1 + math.cos(math.pi * (t - warmup) / (step_hint - warmup))))
+                0.0 if t >= a.step_hint else 0.5 * (1 + math.cos(math.pi * (t - warmup) / (a.step_hint - warmup))))
             for group in opt.param_groups:
-                group["lr"] = 1.7486387539278373e-3 * mult
+                group["lr"] = a.lr * mult
             opt.step()
             global_step += 1
         elapsed = time.perf_counter() - t0
