@@ -1,39 +1,23 @@
 // DoG: SGD with the distance-over-gradients step size (no learning rate, no schedule), evaluated at
 // the polynomial-decay average of its iterates (gamma = 8), as in the paper. reps_rel is 1e-6, or
 // 1e-4 when the model has BatchNorm (the paper's rule) unless the hyperparameters set it.
-#include "optim/averaged_submission.h"
 #include "optim/dog.h"
-#include "submissions/common/gradient_submission.h"
+#include "submissions/common/unscheduled_submission.h"
 #include "submissions/registry.h"
 
 namespace trainperf {
-
-namespace {
-
-class DoGSubmission final : public GradientSubmission {
- protected:
-  std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
-                                                          const std::vector<torch::Tensor>& params) override {
-    const Hyperparameters& h = ctx.hparams;
-    const double reps_rel = h.number_or("reps_rel", has_batch_norm(ctx.model) ? 1e-4 : 1e-6);
-    return std::make_unique<DoG>(params, DoGOptions(h.number_or("learning_rate", 1.0))
-                                             .reps_rel(reps_rel)
-                                             .weight_decay(h.number_or("weight_decay", 0.0)));
-  }
-  std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }
-};
-
-}  // namespace
 
 void register_dog(SubmissionRegistry& registry) {
   registry.add({"dog", "DoG (distance over gradients, learning-rate-free SGD) + polynomial-decay averaging",
                 "Ivgi, Hinder & Carmon 2023, DoG is SGD's Best Friend; github.com/formll/dog",
                 [] {
-                  return std::make_unique<AveragedSubmission>(
-                      std::make_unique<DoGSubmission>(), [](const InitContext& ctx, std::vector<torch::Tensor> params) {
-                        return std::make_unique<PolynomialAverage>(std::move(params),
-                                                                   ctx.hparams.number_or("averaging_gamma", 8.0));
-                      });
+                  return polynomially_averaged([](const InitContext& ctx, const std::vector<torch::Tensor>& params) {
+                    const Hyperparameters& h = ctx.hparams;
+                    const double reps_rel = h.number_or("reps_rel", has_batch_norm(ctx.model) ? 1e-4 : 1e-6);
+                    return std::make_unique<DoG>(params, DoGOptions(h.number_or("learning_rate", 1.0))
+                                                              .reps_rel(reps_rel)
+                                                              .weight_decay(h.number_or("weight_decay", 0.0)));
+                  });
                 },
                 "dog"});
 }
