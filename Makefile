@@ -21,13 +21,17 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2
 
 # The quick suite, self-tuning, three baselines, one study: trains, scores, writes report.html.
+# Two trials at a time with one thread each: the conditions the quick suite's budgets were set under
+# (docs/workloads/targets.md), and ~10 minutes on 2 cores.
 DEMO_SUBMISSIONS ?= nadamw,adamw,momentum
 demo: build
+	$(BUILD_DIR)/trainperf data prepare --suite quick
 	$(BUILD_DIR)/trainperf bench --suite quick --submissions $(DEMO_SUBMISSIONS) --ruleset self \
-	  --studies 1 --threads $(THREADS) --experiment-dir $(DEMO_DIR)
+	  --studies 1 --jobs 2 --threads 1 --experiment-dir $(DEMO_DIR)
 
 bench: build
-	for w in fmnist_mlp fmnist_resnet; do $(BUILD_DIR)/bench/bench_workload_step --workload $$w --threads $(THREADS); done
+	$(BUILD_DIR)/trainperf data prepare --workload austen_lm
+	for w in fmnist_mlp fmnist_resnet austen_lm; do $(BUILD_DIR)/bench/bench_workload_step --workload $$w --threads $(THREADS); done
 	$(BUILD_DIR)/bench/bench_optim_step --threads $(THREADS)
 
 clean:

@@ -111,9 +111,9 @@ WorkloadSpec resnet_spec() {
   s.description = "ResNet-8 (8-16-32 channels, BatchNorm) on Fashion-MNIST with crop+flip; imagenet_resnet analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
-  s.validation_target = 0.90;
-  s.test_target = 0.89;
-  s.max_runtime_s = 120;
+  s.validation_target = 0.8772;
+  s.test_target = 0.8771;
+  s.max_runtime_s = 116;
   s.step_hint = 1500;
   s.eval_period_s = 15.0;
   s.reference_batch_size = 128;
@@ -127,6 +127,8 @@ WorkloadSpec large_bn_init_spec() {
   s.name = "fmnist_resnet_large_bn_init";
   s.description = "fmnist_resnet with residual BatchNorm scales initialised to 8 (held-out variant)";
   s.base_workload = "fmnist_resnet";
+  s.validation_target = 0.7697;  // its own target setting (docs/workloads/targets.md); base budget
+  s.test_target = 0.7647;
   return s;
 }
 
