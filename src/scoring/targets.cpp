@@ -170,7 +170,8 @@ TargetTable parse_targets(const std::string& json_text, const std::string& where
 }
 
 fs::path shipped_targets_dir() {
-  if (const char* dir = std::getenv("TRAINPERF_DATA_DIR"); dir && *dir) return fs::path(dir) / "targets";
+  // Not TRAINPERF_DATA_DIR: that relocates the prepared-dataset cache (src/data/dataset_cache.h).
+  if (const char* dir = std::getenv("TRAINPERF_TARGETS_DIR"); dir && *dir) return fs::path(dir);
   return fs::path(TRAINPERF_SOURCE_DIR) / "data" / "targets";
 }
 
@@ -202,7 +203,7 @@ TargetTable load_targets(const std::string& which) {
   if (!in) {
     if (which == "v0.5" || which == "v0.6")
       throw ScoringError("cannot read the shipped target table '" + path.string() +
-                         "' (set TRAINPERF_DATA_DIR to the folder holding targets/)");
+                         "' (set TRAINPERF_TARGETS_DIR to the folder holding the tables)");
     throw ScoringError("cannot read targets file '" + path.string() +
                        "' (--targets takes v0.5, v0.6, ours or a JSON file)");
   }

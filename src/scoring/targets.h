@@ -51,7 +51,7 @@ TargetTable load_targets(const std::string& which);
 TargetTable parse_targets(const std::string& json_text, const std::string& where);
 TargetTable registry_targets();
 
-// The folder holding the shipped tables: $TRAINPERF_DATA_DIR/targets if set, else the source tree's
+// The folder holding the shipped tables: $TRAINPERF_TARGETS_DIR if set, else the source tree's
 // data/targets.
 std::filesystem::path shipped_targets_dir();
 

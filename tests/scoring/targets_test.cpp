@@ -108,3 +108,22 @@ TEST(ScoringTargets, BareMetricNamesGetTheValidationPrefix) {
   EXPECT_TRUE(t.workloads[0].meets(0.1));   // <=
   EXPECT_FALSE(t.workloads[0].meets(0.11));
 }
+
+// TRAINPERF_DATA_DIR relocates the prepared-dataset cache; it must not hide the shipped tables
+// (it did once: both used the same variable). TRAINPERF_TARGETS_DIR points at another copy.
+TEST(ScoringTargets, DatasetCacheVariableDoesNotMoveTheShippedTables) {
+  const char* old = std::getenv("TRAINPERF_DATA_DIR");
+  const std::string saved = old ? old : "";
+  ::setenv("TRAINPERF_DATA_DIR", "/tmp/trainperf-no-such-cache", 1);
+  EXPECT_EQ(load_targets("v0.5").workloads.size(), 14u);
+  ::setenv("TRAINPERF_TARGETS_DIR", "/tmp/trainperf-no-such-targets", 1);
+  try {
+    load_targets("v0.6");
+    ADD_FAILURE() << "expected an error naming the missing table";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/tmp/trainperf-no-such-targets/algoperf_v0.6.json"), std::string::npos)
+        << e.what();
+  }
+  ::unsetenv("TRAINPERF_TARGETS_DIR");
+  if (old) ::setenv("TRAINPERF_DATA_DIR", saved.c_str(), 1); else ::unsetenv("TRAINPERF_DATA_DIR");
+}
