@@ -67,9 +67,9 @@ Rates cpp_rates(const std::string& name, const DataOptions& data, int threads, i
 
 // The Python reference's arguments: the nadamw self-tuning point, the batch, and for the language
 // models every size of the model and the prepared token file.
+// Sizes and the spec are known before load_data; require_dataset checks the prepared data.
 std::string python_args(const std::string& name, const DataOptions& data, int threads, int steps, int repeats) {
   auto workload = make_workload(name);
-  workload->load_data(data);
   const auto& entry = submissions().find("nadamw");
   const Hyperparameters h = entry.self_tuning_config();
   std::string args = fmt::format(

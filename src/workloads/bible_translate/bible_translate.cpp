@@ -73,14 +73,19 @@ torch::Tensor TranslationModel::decode(const torch::Tensor& decoder_inputs, cons
                                        const torch::Tensor& source_padding) {
   // Causal self-attention already keeps real positions off the trailing padding.
   torch::Tensor y = decoder_->forward(embed(decoder_inputs), memory, {}, source_padding);
-  return torch::matmul(y, embedding_->weight.t());
+  return output_logits(y);
+}
+
+// The output layer is the shared embedding (AlgoPerf wmt's logits_via_embedding).
+torch::Tensor TranslationModel::output_logits(const torch::Tensor& hidden) {
+  return torch::matmul(hidden, embedding_->weight.t());
 }
 
 torch::Tensor TranslationModel::decode_step(const torch::Tensor& ids, int64_t position, const torch::Tensor& memory,
                                             const torch::Tensor& source_padding,
                                             std::vector<nn::DecoderLayerCache>& caches) {
   torch::Tensor y = decoder_->forward_incremental(embed(ids, position), memory, source_padding, caches);
-  return torch::matmul(y.select(1, -1), embedding_->weight.t());
+  return output_logits(y.select(1, -1));
 }
 
 torch::Tensor TranslationModel::forward(const Batch& batch) {

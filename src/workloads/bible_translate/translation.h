@@ -48,6 +48,7 @@ class TranslationModel final : public Model {
 
  private:
   torch::Tensor embed(const torch::Tensor& ids, int64_t offset = 0);
+  torch::Tensor output_logits(const torch::Tensor& hidden);
 
   TranslationModelConfig config_;
   double dropout_;

@@ -129,14 +129,18 @@ void LanguageModelWorkload::set_tokens(torch::Tensor train, torch::Tensor valida
   train_tokens_ = train.to(torch::kLong);
   const int64_t T = config_.context_length;
   // Every k-th window when a split has more than max_eval_windows (deterministic, covers the split).
-  auto spread = [&](Batch b) {
+  // Rows `idx` of an evaluation batch (windows).
+  auto rows = [](const Batch& b, const torch::Tensor& idx) {
+    Batch out;
+    out.inputs = b.inputs.index_select(0, idx);
+    out.targets = b.targets.index_select(0, idx);
+    out.weights = b.weights.index_select(0, idx);
+    return out;
+  };
+  auto spread = [&](const Batch& b) {
     const int64_t n = b.inputs.size(0), m = config_.max_eval_windows;
     if (m <= 0 || n <= m) return b;
-    torch::Tensor idx = torch::arange(m, torch::kLong).mul(n).div(m, "floor");
-    b.inputs = b.inputs.index_select(0, idx);
-    b.targets = b.targets.index_select(0, idx);
-    b.weights = b.weights.index_select(0, idx);
-    return b;
+    return rows(b, torch::arange(m, torch::kLong).mul(n).div(m, "floor"));
   };
   eval_[static_cast<int>(Split::Validation)] = spread(eval_windows(validation.to(torch::kLong), T, pad_id)).to(device);
   eval_[static_cast<int>(Split::Test)] = spread(eval_windows(test.to(torch::kLong), T, pad_id)).to(device);
@@ -146,11 +150,7 @@ void LanguageModelWorkload::set_tokens(torch::Tensor train, torch::Tensor valida
   const int64_t n = std::min(all.size(), eval_[static_cast<int>(Split::Validation)].size());
   torch::Tensor idx = torch::randperm(all.size(), gen, torch::kLong).narrow(0, 0, n);
   idx = std::get<0>(idx.sort());
-  Batch sub;
-  sub.inputs = all.inputs.index_select(0, idx);
-  sub.targets = all.targets.index_select(0, idx);
-  sub.weights = all.weights.index_select(0, idx);
-  eval_[static_cast<int>(Split::EvalTrain)] = sub.to(device);
+  eval_[static_cast<int>(Split::EvalTrain)] = rows(all, idx).to(device);
   auto tokens_of = [&](Split s) { return static_cast<int64_t>(eval_[static_cast<int>(s)].weights.sum().item<double>()); };
   spec_.num_train_examples = (train_tokens_.size(0) - 1) / T;  // windows per epoch
   spec_.num_eval_train_examples = tokens_of(Split::EvalTrain);
