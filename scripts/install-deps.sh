@@ -12,6 +12,10 @@ PACKAGES=(
   libsentencepiece-dev
   dataset-fashion-mnist sword-text-kjv sword-text-sparv
   r-base-core r-cran-janeaustenr  # austen_lm: Jane Austen's novels, exported with Rscript
+  espeak-ng libespeak-ng-dev pocketsphinx-testdata  # speech_*: synthesized speech; real LibriVox clips
+  rdkit-data openbabel libopenbabel-dev  # molecules_gnn: SMILES, MACCS fingerprints (Open Babel)
+  mricron-data  # mri_unet: a real T1 head MRI (NIfTI)
+  r-cran-dslabs  # ctr_dlrm: MovieLens ratings, exported with Rscript
   gnuplot-nox
   chromium
   python3-torch python3-numpy

@@ -3,7 +3,7 @@
 #include "data/dataset_cache.h"
 
 #define TRAINPERF_DATASETS(X) \
-  X(austen) X(bible_en_es)
+  X(austen) X(bible_en_es) X(speech) X(molecules) X(mri) X(movielens)
 
 namespace trainperf {
 

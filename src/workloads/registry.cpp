@@ -8,7 +8,11 @@
   X(fmnist_resnet)      \
   X(fmnist_vit)         \
   X(austen_lm)          \
-  X(bible_translate)
+  X(bible_translate)    \
+  X(speech)             \
+  X(molecules_gnn)      \
+  X(mri_unet)           \
+  X(ctr_dlrm)
 
 namespace trainperf {
 
