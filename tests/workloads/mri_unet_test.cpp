@@ -268,7 +268,10 @@ TEST(MriKspace, RoundTripAndFullySampledReconstructsTarget) {
   // Input normalised by its own mean/std; the target on the original scale comes back through them.
   EXPECT_NEAR(under.inputs.mean().item<float>(), 0.0f, 0.05);
   torch::Tensor back = under.targets.squeeze(1) * under.extras["std"].view({3, 1, 1}) + under.extras["mean"].view({3, 1, 1});
-  EXPECT_TRUE(torch::allclose(back, s.images, 1e-4, 1e-4));
+  // (except where the normalised target was clamped to +-6, as fastMRI's transform does)
+  torch::Tensor unclamped = under.targets.squeeze(1).abs() < 5.999;
+  EXPECT_GT(unclamped.to(torch::kFloat).mean().item<float>(), 0.9f);
+  EXPECT_TRUE(torch::allclose(back.masked_select(unclamped), s.images.masked_select(unclamped), 1e-4, 1e-4));
   // Deterministic in the seeds.
   EXPECT_TRUE(torch::equal(mri::make_batch(s.images, s.volume_max, {1, 2, 3}).inputs, under.inputs));
   EXPECT_FALSE(torch::equal(mri::make_batch(s.images, s.volume_max, {1, 2, 4}).inputs, under.inputs));

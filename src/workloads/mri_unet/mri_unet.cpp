@@ -145,9 +145,10 @@ class MriUnet final : public Workload {
                                  "`trainperf data prepare --workload " + spec_.name + " --force`)");
     device_ = device;
     train_ = train;
-    // eval_train: a fixed subset of the training slices as large as the validation split.
+    // eval_train: a fixed subset of the training slices (48: evaluation is a forward pass over every
+    // slice of three splits, and costs as much as ~15 training steps).
     auto gen = at::make_generator<at::CPUGeneratorImpl>(torch_seed(derive_seed(0, "eval_train_subset")));
-    const int64_t n = std::min(validation.size(), train.size());
+    const int64_t n = std::min(kEvalTrain, train.size());
     torch::Tensor idx = torch::randperm(train.size(), gen, torch::kLong).narrow(0, 0, n);
     SliceSet eval_train{train.images.index_select(0, idx), train.volume_max.index_select(0, idx)};
     // Fixed masks and phases seeded per slice (fastMRI's evaluation masks).
@@ -214,6 +215,7 @@ class MriUnet final : public Workload {
 
  private:
   static constexpr int64_t kEvalBatch = 64;
+  static constexpr int64_t kEvalTrain = 48;
   WorkloadSpec spec_;
   UnetConfig config_;
   torch::Device device_ = torch::kCPU;
@@ -235,14 +237,14 @@ WorkloadSpec base_spec() {
                   "AlgoPerf fastmri analog";
   s.target_metric = "ssim";
   s.goal = Goal::Maximize;
-  s.validation_target = 0.70;  // PROVISIONAL (docs/workloads/mri_unet.md); set by scripts/set_targets.py
-  s.test_target = 0.70;
+  s.validation_target = 0.60;  // PROVISIONAL (docs/workloads/mri_unet.md); set by scripts/set_targets.py
+  s.test_target = 0.59;
   s.max_runtime_s = 90;
-  s.step_hint = 2000;
-  s.eval_period_s = 10;
+  s.step_hint = 400;     // measured ~4.5 steps/s on one thread (loaded machine): 90 s ~ 400 steps
+  s.eval_period_s = 30;  // one evaluation (48 + 85 + 85 slices) measured ~4 s
   s.reference_batch_size = 16;
   s.num_train_examples = 363;  // ch2.nii.gz: 164 axial + 199 coronal slices; sagittal 85 left / 85 right
-  s.num_eval_train_examples = 85;
+  s.num_eval_train_examples = 48;
   s.num_validation_examples = 85;
   s.num_test_examples = 85;
   return s;
