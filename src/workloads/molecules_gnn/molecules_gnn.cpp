@@ -256,6 +256,8 @@ class GraphBatchStream final : public BatchStream {
   int64_t cursor_ = 0;
 };
 
+constexpr int64_t kEvalTrainSize = 768;
+
 GnnConfig cpu_config() { return GnnConfig{}; }  // latent 64, hidden [64], 3 steps, ReLU, LayerNorm
 
 class MoleculesGnn final : public Workload {
@@ -277,7 +279,8 @@ class MoleculesGnn final : public Workload {
     device_ = device;
     config_.num_tasks = train.num_tasks();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(torch_seed(derive_seed(0, "eval_train_subset")));
-    const int64_t n_eval_train = std::min<int64_t>(validation.size(), train.size());
+    // Smaller than validation (AlgoPerf uses as many): keeps evaluation under 10% of the time.
+    const int64_t n_eval_train = std::min<int64_t>({kEvalTrainSize, validation.size(), train.size()});
     eval_ids_[0] = std::get<0>(torch::randperm(train.size(), gen, torch::kLong).narrow(0, 0, n_eval_train).sort());
     eval_ids_[1] = torch::arange(validation.size(), torch::kLong);
     eval_ids_[2] = torch::arange(test.size(), torch::kLong);
@@ -359,11 +362,11 @@ WorkloadSpec base_spec() {
   s.description = "GraphNetwork (latent 64, 3 steps) predicting MACCS keys of rdkit-data molecules; AlgoPerf ogbg analog";
   s.target_metric = "mean_average_precision";
   s.goal = Goal::Maximize;
-  s.validation_target = 0.80;  // PROVISIONAL (docs/workloads/molecules_gnn.md); scripts/set_targets.py sets them
-  s.test_target = 0.80;
+  s.validation_target = 0.79;  // PROVISIONAL (docs/workloads/molecules_gnn.md); scripts/set_targets.py sets them
+  s.test_target = 0.79;
   s.max_runtime_s = 90;
-  s.step_hint = 2500;
-  s.eval_period_s = 10;
+  s.step_hint = 800;
+  s.eval_period_s = 20;
   s.reference_batch_size = 128;
   return s;
 }
