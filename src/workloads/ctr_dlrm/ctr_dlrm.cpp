@@ -193,7 +193,12 @@ class CtrDlrm final : public Workload {
     const std::string dir = require_dataset(kMovieLensDataset, options, spec_.name);
     MovieLensFeatures f = load_movielens_features(dir);
     device_ = options.device;
-    config_.vocab_sizes = f.vocab_sizes;
+    // The model reads the categorical columns kFirstGenre..kMovieCountBucket: with userId and movieId
+    // tables it memorised the training ratings (train loss 0.04, validation loss 0.67 -> 1.24 after
+    // 1,700 steps; most validation users are new). The history features carry users and movies.
+    torch::Tensor cols = torch::arange(static_cast<int64_t>(kFirstGenre), static_cast<int64_t>(kNumSparse), torch::kLong);
+    for (auto& s : f.splits) s.sparse = s.sparse.index_select(1, cols).contiguous();
+    config_.vocab_sizes.assign(f.vocab_sizes.begin() + kFirstGenre, f.vocab_sizes.end());
     config_.num_dense = f.splits[0].dense.size(1);
     train_ = f.splits[0];
     // A fixed random subset of the training split, as large as the validation split (eval_train).
@@ -278,10 +283,12 @@ WorkloadSpec ctr_spec() {
   s.description = "DLRM-small (embed 16) on MovieLens ratings as click-through data; AlgoPerf criteo1tb analog";
   s.target_metric = "loss";
   s.goal = Goal::Minimize;
-  s.validation_target = 0.0;  // PROVISIONAL, set below from the check run (docs/workloads/ctr_dlrm.md)
-  s.test_target = 0.0;
+  // PROVISIONAL (one nadamw check run reached validation 0.5177 / test 0.4849 at 10 s, then
+  // overfitted; docs/workloads/ctr_dlrm.md); scripts/set_targets.py sets the final ones.
+  s.validation_target = 0.53;
+  s.test_target = 0.50;
   s.max_runtime_s = 90;
-  s.step_hint = 6000;
+  s.step_hint = 2000;
   s.eval_period_s = 10;
   s.reference_batch_size = 512;
   return s;
