@@ -362,11 +362,11 @@ WorkloadSpec base_spec() {
   s.description = "GraphNetwork (latent 64, 3 steps) predicting MACCS keys of rdkit-data molecules; AlgoPerf ogbg analog";
   s.target_metric = "mean_average_precision";
   s.goal = Goal::Maximize;
-  s.validation_target = 0.79;  // PROVISIONAL (docs/workloads/molecules_gnn.md); scripts/set_targets.py sets them
-  s.test_target = 0.79;
+  s.validation_target = 0.76;  // PROVISIONAL (docs/workloads/molecules_gnn.md); scripts/set_targets.py sets them
+  s.test_target = 0.765;
   s.max_runtime_s = 90;
   s.step_hint = 800;
-  s.eval_period_s = 20;
+  s.eval_period_s = 25;
   s.reference_batch_size = 128;
   return s;
 }
