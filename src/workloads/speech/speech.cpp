@@ -233,8 +233,8 @@ WorkloadSpec conformer_spec() {
   WorkloadSpec s = base_spec();
   s.name = "speech_conformer";
   s.description = "Conformer (2x48) CTC on espeak-ng speech of Austen clauses; AlgoPerf librispeech_conformer analog";
-  s.validation_target = 0.5;  // PROVISIONAL (docs/workloads/speech_conformer.md)
-  s.test_target = 0.5;
+  s.validation_target = 0.9;  // PROVISIONAL: the check run reached 0.891 at 62 s (docs/workloads/speech_conformer.md)
+  s.test_target = 0.9;
   s.step_hint = 2000;
   return s;
 }
@@ -243,8 +243,8 @@ WorkloadSpec lstm_spec() {
   WorkloadSpec s = base_spec();
   s.name = "speech_lstm";
   s.description = "conv subsampling + 2 bi-LSTM (80) CTC on espeak-ng speech; AlgoPerf librispeech_deepspeech analog";
-  s.validation_target = 0.5;  // PROVISIONAL
-  s.test_target = 0.5;
+  s.validation_target = 0.9;  // PROVISIONAL, not measured (copied from speech_conformer)
+  s.test_target = 0.9;
   s.step_hint = 2000;
   return s;
 }

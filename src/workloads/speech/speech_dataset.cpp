@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -61,6 +62,9 @@ class Espeak {
       throw DataError("espeak-ng: unknown voice '" + voice + "' (install espeak-ng-data)");
     if (espeak_SetParameter(espeakRATE, rate, 0) != EE_OK || espeak_SetParameter(espeakPITCH, pitch, 0) != EE_OK)
       throw DataError("espeak-ng: cannot set rate/pitch");
+    // Some variants (f2, f3, f5: breathiness) add noise from the C library's rand(): seed it from
+    // the utterance so that the same packages give byte-identical audio.
+    std::srand(static_cast<unsigned>(hash_tag(voice + "|" + text) & 0xFFFFFFFFu));
     std::vector<short> buf;
     g_samples = &buf;
     const espeak_ERROR err = espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8,
@@ -239,7 +243,7 @@ void register_dataset_speech(DatasetRegistry& registry) {
   DatasetEntry e;
   e.name = kSpeechDataset;
   e.description = "Jane Austen clauses spoken by espeak-ng voices (log-mel features) + pocketsphinx LibriVox clips";
-  e.format_version = 1;
+  e.format_version = 2;  // 2: rand() seeded per utterance (breathy variants were not reproducible)
   e.packages = {"r-base-core", "r-cran-janeaustenr", "libespeak-ng1", "espeak-ng-data", "pocketsphinx-testdata"};
   e.build = build_speech_dataset;
   registry.add(std::move(e));
