@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace trainperf {
@@ -36,6 +37,56 @@ Batch TensorBatchStream::next() {
   Batch b;
   b.inputs = inputs_.index_select(0, idx);
   b.targets = targets_.index_select(0, idx);
+  return b;
+}
+
+PrefetchBatchStream::PrefetchBatchStream(std::unique_ptr<BatchStream> inner, int intra_op_threads)
+    : inner_(std::move(inner)) {
+  worker_ = std::thread([this, intra_op_threads] { run(intra_op_threads); });
+}
+
+PrefetchBatchStream::~PrefetchBatchStream() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void PrefetchBatchStream::run(int intra_op_threads) {
+  at::set_num_threads(std::max(1, intra_op_threads));
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [this] { return stop_ || (!ready_ && !error_); });
+      if (stop_) return;
+    }
+    std::optional<Batch> batch;
+    std::exception_ptr error;
+    try {
+      batch = inner_->next();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready_ = std::move(batch);
+      error_ = error;
+    }
+    cv_.notify_all();
+    if (error) return;
+  }
+}
+
+Batch PrefetchBatchStream::next() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [this] { return ready_.has_value() || error_; });
+  if (error_) std::rethrow_exception(error_);
+  Batch b = std::move(*ready_);
+  ready_.reset();
+  lock.unlock();
+  cv_.notify_all();
   return b;
 }
 

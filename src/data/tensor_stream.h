@@ -3,8 +3,13 @@
 
 #include <trainperf/types.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace trainperf {
 
@@ -35,6 +40,30 @@ class DeviceBatchStream final : public BatchStream {
  private:
   std::unique_ptr<BatchStream> inner_;
   torch::Device device_;
+};
+
+// Produces the next batch of another stream on a background thread while the caller trains on the
+// current one (one batch ahead, like tf.data's prefetch in AlgoPerf's input pipelines): the batches
+// and their order are exactly the inner stream's; an exception from the inner stream is rethrown by
+// the next() that would have returned that batch. The worker runs torch ops with `intra_op_threads`
+// (OpenMP's thread count is per thread, so it is set again there). The inner stream must not use
+// the global RNG (workload streams own their generators).
+class PrefetchBatchStream final : public BatchStream {
+ public:
+  PrefetchBatchStream(std::unique_ptr<BatchStream> inner, int intra_op_threads);
+  ~PrefetchBatchStream() override;
+  Batch next() override;
+
+ private:
+  void run(int intra_op_threads);
+
+  std::unique_ptr<BatchStream> inner_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::optional<Batch> ready_;
+  std::exception_ptr error_;
+  bool stop_ = false;
+  std::thread worker_;
 };
 
 }  // namespace trainperf

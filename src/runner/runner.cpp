@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "data/tensor_stream.h"
+
 namespace trainperf {
 
 const char* to_string(RulesVersion v) { return v == RulesVersion::V05 ? "v0.5" : "v0.6"; }
@@ -76,7 +78,11 @@ class TrialLoop {
 
     // Untimed set-up.
     const int64_t batch_size = submission_.batch_size(spec);
-    auto stream = workload_.train_stream(batch_size, seeds.data(), dist);
+    std::unique_ptr<BatchStream> stream = workload_.train_stream(batch_size, seeds.data(), dist);
+    // On CPU the next batch is made on a background thread while this one trains (docs/timing.md);
+    // data_selection still pulls every batch inside the timed region.
+    if (options_.device.is_cpu() && options_.prefetch)
+      stream = std::make_unique<PrefetchBatchStream>(std::move(stream), at::get_num_threads());
     torch::manual_seed(torch_seed(seeds.model_init()));
     ModelPtr model = workload_.init_model(seeds.model_init(), model_options_from(hparams_));
     std::vector<torch::Tensor> all_params = model->parameters();

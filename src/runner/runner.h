@@ -64,6 +64,8 @@ struct TrialOptions {
   // ruleset's multiplier (target-setting runs, which train a fixed number of steps, set it high).
   std::optional<double> max_runtime_s;
   torch::Device device = torch::kCPU;
+  // CPU: make the next training batch on a background thread while the current one trains.
+  bool prefetch = true;
   Clock* clock = nullptr;                                      // default: a steady clock
   std::function<void()> synchronize;                           // default: device synchronize
   std::function<void(const EvalRecord&)> on_eval;              // logging (untimed)
