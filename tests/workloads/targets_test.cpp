@@ -3,6 +3,7 @@
 // every budget lies between 1 and 5 minutes of submission time (the CPU-scale suite's promise).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,9 @@ TEST(WorkloadTargets, SpecsMatchTheCommittedTargetSettingSummaries) {
     EXPECT_NEAR(spec.test_target, summary.at("test_target").get<double>(), 5e-5) << entry.name;
     if (spec.base_workload.empty()) {  // held-out variants keep their base workload's budget and step hint
       EXPECT_EQ(spec.step_hint, summary.at("step_hint").get<int64_t>()) << entry.name;
-      EXPECT_NEAR(spec.max_runtime_s, std::min(300.0, summary.at("max_runtime_s").get<double>()), 0.5) << entry.name;
+      // 4/3 of the target-setting time, kept within the 1-5 minutes a CPU-scale workload may take
+      EXPECT_NEAR(spec.max_runtime_s, std::clamp(summary.at("max_runtime_s").get<double>(), 60.0, 300.0), 0.5)
+          << entry.name;
     }
     ++checked;
   }

@@ -283,19 +283,23 @@ WorkloadSpec ctr_spec() {
   s.description = "DLRM-small (embed 16) on MovieLens ratings as click-through data; AlgoPerf criteo1tb analog";
   s.target_metric = "loss";
   s.goal = Goal::Minimize;
-  // PROVISIONAL (one nadamw check run reached validation 0.5177 / test 0.4849 at 10 s, then
-  // overfitted; docs/workloads/ctr_dlrm.md); scripts/set_targets.py sets the final ones.
-  s.validation_target = 0.53;
-  s.test_target = 0.50;
-  s.max_runtime_s = 90;
+  // From scripts/set_targets.py (docs/workloads/targets.md, targets/ctr_dlrm.json): nesterov's point,
+  // 3 reruns of 2,000 steps. Those runs took ~9 s; the budget is the suite's 1-minute floor (this
+  // small dataset is overfitted after ~2,000 steps, so more time does not buy a better loss).
+  s.validation_target = 0.494325;
+  s.test_target = 0.468753;
+  s.max_runtime_s = 60;
   s.step_hint = 2000;
-  s.eval_period_s = 10;
+  s.eval_period_s = 2;  // an evaluation of the three splits takes ~0.07 s; the best point comes early
   s.reference_batch_size = 512;
   return s;
 }
 
-WorkloadSpec variant(const std::string& suffix, const std::string& what) {
+WorkloadSpec variant(const std::string& suffix, const std::string& what, double validation_target,
+                     double test_target) {
   WorkloadSpec s = ctr_spec();
+  s.validation_target = validation_target;  // reruns of ctr_dlrm's best point (targets/<name>.json)
+  s.test_target = test_target;
   s.name = "ctr_dlrm_" + suffix;
   s.description = "ctr_dlrm with " + what + " (held-out variant)";
   s.base_workload = "ctr_dlrm";
@@ -308,8 +312,8 @@ std::vector<std::pair<WorkloadSpec, DlrmConfig>> all_workloads() {
   DlrmConfig embed_init = cpu_config();
   embed_init.embed_init_scale = 1.0;
   return {{ctr_spec(), cpu_config()},
-          {variant("layernorm", "LayerNorm after every hidden layer of both MLPs"), layer_norm},
-          {variant("embed_init", "embedding tables initialised U(-1, 1)"), embed_init}};
+          {variant("layernorm", "LayerNorm after every hidden layer of both MLPs", 0.529687, 0.470386), layer_norm},
+          {variant("embed_init", "embedding tables initialised U(-1, 1)", 0.538532, 0.474137), embed_init}};
 }
 
 }  // namespace
