@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace trainperf {
@@ -59,11 +60,13 @@ void PrefetchBatchStream::run(int intra_op_threads) {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [this] { return stop_ || (!ready_ && !error_); });
+      cv_.wait(lock, [this] { return stop_ || (state_ == State::Empty && !error_ && !inline_only_); });
       if (stop_) return;
+      state_ = State::Producing;  // claimed: next() waits for this batch instead of making one
     }
     std::optional<Batch> batch;
     std::exception_ptr error;
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       batch = inner_->next();
     } catch (...) {
@@ -71,20 +74,58 @@ void PrefetchBatchStream::run(int intra_op_threads) {
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       ready_ = std::move(batch);
       error_ = error;
+      state_ = error ? State::Empty : State::Ready;
     }
     cv_.notify_all();
     if (error) return;
   }
 }
 
+void PrefetchBatchStream::record(double seconds) {
+  if (produced_ == kProbeBatches) return;
+  produce_s_ += seconds;
+  if (++produced_ == kProbeBatches && produce_s_ / kProbeBatches < kMinProduceSeconds) inline_only_ = true;
+}
+
+bool PrefetchBatchStream::prefetching() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !inline_only_;
+}
+
 Batch PrefetchBatchStream::next() {
   std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [this] { return ready_.has_value() || error_; });
+  if (error_) std::rethrow_exception(error_);
+  if (state_ == State::Empty) {
+    // The worker has not started on the next batch (no free core yet): make it here rather than
+    // wait for the worker to be scheduled.
+    state_ = State::Producing;
+    lock.unlock();
+    std::optional<Batch> batch;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      batch = inner_->next();
+    } catch (...) {
+      lock.lock();
+      error_ = std::current_exception();
+      state_ = State::Empty;
+      cv_.notify_all();
+      throw;
+    }
+    lock.lock();
+    record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    state_ = State::Empty;
+    lock.unlock();
+    cv_.notify_all();
+    return std::move(*batch);
+  }
+  cv_.wait(lock, [this] { return state_ == State::Ready || error_; });
   if (error_) std::rethrow_exception(error_);
   Batch b = std::move(*ready_);
   ready_.reset();
+  state_ = State::Empty;
   lock.unlock();
   cv_.notify_all();
   return b;

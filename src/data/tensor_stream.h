@@ -45,7 +45,11 @@ class DeviceBatchStream final : public BatchStream {
 // Produces the next batch of another stream on a background thread while the caller trains on the
 // current one (one batch ahead, like tf.data's prefetch in AlgoPerf's input pipelines): the batches
 // and their order are exactly the inner stream's; an exception from the inner stream is rethrown by
-// the next() that would have returned that batch. The worker runs torch ops with `intra_op_threads`
+// the next() that would have returned that batch (and by every later one). When next() finds that
+// the worker has not started on the batch (every core busy, so it was not scheduled), it makes the
+// batch itself instead of waiting: on a loaded machine the cost is that of an inline stream. A stream
+// whose first kProbeBatches batches take under kMinProduceSeconds on average is cheaper than the
+// hand-over between threads: from then on every batch is made inline (prefetching() says which). The worker runs torch ops with `intra_op_threads`
 // (OpenMP's thread count is per thread, so it is set again there). The inner stream must not use
 // the global RNG (workload streams own their generators).
 class PrefetchBatchStream final : public BatchStream {
@@ -53,16 +57,26 @@ class PrefetchBatchStream final : public BatchStream {
   PrefetchBatchStream(std::unique_ptr<BatchStream> inner, int intra_op_threads);
   ~PrefetchBatchStream() override;
   Batch next() override;
+  bool prefetching() const;
+
+  static constexpr int kProbeBatches = 16;
+  static constexpr double kMinProduceSeconds = 1e-3;
 
  private:
   void run(int intra_op_threads);
+  void record(double seconds);  // under the lock: times the first kProbeBatches batches
 
   std::unique_ptr<BatchStream> inner_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
+  enum class State { Empty, Producing, Ready };  // the next batch: not started, being made, made
+  State state_ = State::Empty;
   std::optional<Batch> ready_;
   std::exception_ptr error_;
   bool stop_ = false;
+  bool inline_only_ = false;
+  int produced_ = 0;
+  double produce_s_ = 0;
   std::thread worker_;
 };
 

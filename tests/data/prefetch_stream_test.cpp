@@ -2,7 +2,9 @@
 // in order, clean shutdown with a batch waiting.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "data/tensor_stream.h"
 
@@ -35,7 +37,9 @@ class Failing final : public BatchStream {
 TEST(PrefetchBatchStream, SameBatchesInTheSameOrderAcrossEpochs) {
   auto plain = numbers(7);
   PrefetchBatchStream prefetched(numbers(7), 1);
-  for (int i = 0; i < 20; ++i) {  // 8-example batches of 50 examples: several reshuffled epochs
+  // 8-example batches of 50 examples: many reshuffled epochs; back-to-back calls find the next batch
+  // sometimes ready, sometimes being made by the worker, sometimes not started (made by next()).
+  for (int i = 0; i < 300; ++i) {
     const Batch a = plain->next(), b = prefetched.next();
     ASSERT_TRUE(torch::equal(a.inputs, b.inputs)) << "batch " << i;
     ASSERT_TRUE(torch::equal(a.targets, b.targets)) << "batch " << i;
@@ -56,6 +60,35 @@ TEST(PrefetchBatchStream, ErrorsArriveAfterTheBatchesBeforeThem) {
       },
       std::runtime_error);
   EXPECT_THROW(s.next(), std::runtime_error);  // and again: the stream stays failed
+}
+
+// A batch that takes `ms` milliseconds to make.
+class Slow final : public BatchStream {
+ public:
+  explicit Slow(int ms) : ms_(ms) {}
+  Batch next() override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+    Batch b;
+    b.inputs = torch::full({1}, static_cast<float>(made_++));
+    return b;
+  }
+
+ private:
+  int ms_, made_ = 0;
+};
+
+TEST(PrefetchBatchStream, CheapStreamsGoInlineCostlyOnesStayPrefetched) {
+  PrefetchBatchStream cheap(numbers(3), 1), costly(std::make_unique<Slow>(3), 1);
+  EXPECT_TRUE(cheap.prefetching());  // until the first kProbeBatches batches are timed
+  for (int i = 0; i < PrefetchBatchStream::kProbeBatches + 4; ++i) {
+    cheap.next();
+    EXPECT_EQ(costly.next().inputs.item<float>(), i);  // still in order
+  }
+  EXPECT_FALSE(cheap.prefetching());
+  EXPECT_TRUE(costly.prefetching());
+  auto plain = numbers(3);  // the inline batches continue the same sequence
+  for (int i = 0; i < PrefetchBatchStream::kProbeBatches + 4; ++i) plain->next();
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(torch::equal(plain->next().inputs, cheap.next().inputs));
 }
 
 TEST(PrefetchBatchStream, DestroyedWithABatchWaitingOrUnused) {
