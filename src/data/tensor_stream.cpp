@@ -85,9 +85,13 @@ void PrefetchBatchStream::run(int intra_op_threads) {
 }
 
 void PrefetchBatchStream::record(double seconds) {
-  if (produced_ == kProbeBatches) return;
-  produce_s_ += seconds;
-  if (++produced_ == kProbeBatches && produce_s_ / kProbeBatches < kMinProduceSeconds) inline_only_ = true;
+  if (probe_s_.size() == kProbeBatches) return;
+  probe_s_.push_back(seconds);
+  if (probe_s_.size() < kProbeBatches) return;
+  // The median: the first batch of a stream often pays one-off costs (an epoch's permutation, page faults).
+  std::vector<double> sorted = probe_s_;
+  std::nth_element(sorted.begin(), sorted.begin() + kProbeBatches / 2, sorted.end());
+  if (sorted[kProbeBatches / 2] < kMinProduceSeconds) inline_only_ = true;
 }
 
 bool PrefetchBatchStream::prefetching() const {

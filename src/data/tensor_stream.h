@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace trainperf {
 
@@ -48,7 +49,7 @@ class DeviceBatchStream final : public BatchStream {
 // the next() that would have returned that batch (and by every later one). When next() finds that
 // the worker has not started on the batch (every core busy, so it was not scheduled), it makes the
 // batch itself instead of waiting: on a loaded machine the cost is that of an inline stream. A stream
-// whose first kProbeBatches batches take under kMinProduceSeconds on average is cheaper than the
+// whose first kProbeBatches batches take under kMinProduceSeconds (median) is cheaper than the
 // hand-over between threads: from then on every batch is made inline (prefetching() says which). The worker runs torch ops with `intra_op_threads`
 // (OpenMP's thread count is per thread, so it is set again there). The inner stream must not use
 // the global RNG (workload streams own their generators).
@@ -59,7 +60,7 @@ class PrefetchBatchStream final : public BatchStream {
   Batch next() override;
   bool prefetching() const;
 
-  static constexpr int kProbeBatches = 16;
+  static constexpr size_t kProbeBatches = 16;
   static constexpr double kMinProduceSeconds = 1e-3;
 
  private:
@@ -75,8 +76,7 @@ class PrefetchBatchStream final : public BatchStream {
   std::exception_ptr error_;
   bool stop_ = false;
   bool inline_only_ = false;
-  int produced_ = 0;
-  double produce_s_ = 0;
+  std::vector<double> probe_s_;  // how long each of the first kProbeBatches batches took
   std::thread worker_;
 };
 

@@ -80,14 +80,14 @@ class Slow final : public BatchStream {
 TEST(PrefetchBatchStream, CheapStreamsGoInlineCostlyOnesStayPrefetched) {
   PrefetchBatchStream cheap(numbers(3), 1), costly(std::make_unique<Slow>(3), 1);
   EXPECT_TRUE(cheap.prefetching());  // until the first kProbeBatches batches are timed
-  for (int i = 0; i < PrefetchBatchStream::kProbeBatches + 4; ++i) {
+  for (int i = 0; i < static_cast<int>(PrefetchBatchStream::kProbeBatches) + 4; ++i) {
     cheap.next();
     EXPECT_EQ(costly.next().inputs.item<float>(), i);  // still in order
   }
   EXPECT_FALSE(cheap.prefetching());
   EXPECT_TRUE(costly.prefetching());
   auto plain = numbers(3);  // the inline batches continue the same sequence
-  for (int i = 0; i < PrefetchBatchStream::kProbeBatches + 4; ++i) plain->next();
+  for (size_t i = 0; i < PrefetchBatchStream::kProbeBatches + 4; ++i) plain->next();
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(torch::equal(plain->next().inputs, cheap.next().inputs));
 }
 
