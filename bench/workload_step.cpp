@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_support.h"
+#include "workload_rates.h"
 #include "data/dataset_cache.h"
 #include "submissions/registry.h"
 #include "util/environment.h"
@@ -23,47 +24,6 @@
 using namespace trainperf;
 
 namespace {
-
-struct Rates {
-  std::vector<double> steps_per_second, data_fraction;
-};
-
-Rates cpp_rates(const std::string& name, const DataOptions& data, int threads, int steps, int repeats) {
-  set_threads(threads);
-  auto workload = make_workload(name);
-  workload->load_data(data);
-  const auto& entry = submissions().find("nadamw");
-  const Hyperparameters h = entry.self_tuning_config();
-  auto submission = entry.make();
-  torch::manual_seed(0);
-  ModelPtr model = workload->init_model(1, ModelOptions{h.number_or("dropout_rate", 0.0), 0.0});
-  auto params = workload->param_infos(*model);
-  LocalCommunicator comm;
-  submission->init_optimizer_state(InitContext{*workload, *model, params, h, Ruleset::Self, 1, comm});
-  auto stream = workload->train_stream(submission->batch_size(workload->spec()), 1, comm.info());
-  TrainState state;
-  std::map<std::string, Metrics> last_eval;
-  Rates rates;
-  int64_t step = 0;
-  using clock = std::chrono::steady_clock;
-  for (int r = 0; r <= repeats; ++r) {  // repeat 0 warms up
-    const auto t0 = clock::now();
-    double data_s = 0;
-    for (int i = 0; i < steps; ++i, ++step) {
-      StepContext ctx{*workload, *model, params, h, last_eval, step, static_cast<uint64_t>(step), state, comm};
-      const auto d0 = clock::now();
-      Batch b = submission->data_selection(ctx, *stream);
-      data_s += std::chrono::duration<double>(clock::now() - d0).count();
-      submission->update_params(ctx, b);
-    }
-    const double s = std::chrono::duration<double>(clock::now() - t0).count();
-    if (r > 0) {
-      rates.steps_per_second.push_back(steps / s);
-      rates.data_fraction.push_back(data_s / s);
-    }
-  }
-  return rates;
-}
 
 // The Python reference's arguments: the nadamw self-tuning point, the batch, and for the language
 // models every size of the model and the prepared token file.
@@ -119,7 +79,8 @@ int main(int argc, char** argv) {
   std::vector<double> cpp, py, cpp_data, py_data;
   std::string py_version;
   for (int r = 0; r < rounds; ++r) {
-    const Rates c = cpp_rates(workload, data, threads, steps, repeats);
+    // No prefetching thread on either side: the Python reference has none.
+    const bench::Rates c = bench::cpp_rates(workload, data, threads, steps, repeats, /*prefetch=*/false);
     cpp.insert(cpp.end(), c.steps_per_second.begin(), c.steps_per_second.end());
     cpp_data.insert(cpp_data.end(), c.data_fraction.begin(), c.data_fraction.end());
     auto j = bench::run_python_reference("workload_step_ref.py", py_args);
