@@ -5,8 +5,12 @@ THREADS ?= 2
 # sources cuts a fresh build several-fold. UNITY= (empty) builds file by file.
 UNITY ?= -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16
 DEMO_DIR ?= experiments/demo-$(shell date +%Y%m%d-%H%M%S)
+# The venv of Debian's python3 holding the pinned torch wheel (scripts/install-deps.sh makes it).
+TRAINPERF_VENV ?= $(HOME)/.cache/trainperf/venv
+export TRAINPERF_VENV
+CMAKE_ARGS = -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRAINPERF_PYTHON=$(TRAINPERF_VENV)/bin/python
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build build-cuda test demo bench clean
 
 all: build
 
@@ -14,8 +18,14 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(UNITY) > /dev/null
+	@cmake -S . -B $(BUILD_DIR) $(CMAKE_ARGS) $(UNITY) > /dev/null
 	@cmake --build $(BUILD_DIR)
+
+# The CUDA configuration (nvcc, the wheel's CUDA LibTorch): compiled and linked, never run here.
+CUDA_BUILD_DIR ?= build-cuda
+build-cuda: deps
+	@cmake -S . -B $(CUDA_BUILD_DIR) $(CMAKE_ARGS) $(UNITY) -DTRAINPERF_CUDA=ON > /dev/null
+	@cmake --build $(CUDA_BUILD_DIR) --target trainperf
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2

@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "util/environment.h"
 
 int main(int argc, char** argv) {
+  trainperf::configure_malloc();
   CLI::App app{"trainperf: time-to-result benchmark of neural-network training algorithms (AlgoPerf protocol)"};
   app.require_subcommand(1);
   trainperf::cli::add_list_command(app);

@@ -45,7 +45,7 @@ void AdafactorParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 Adafactor::Adafactor(std::vector<torch::optim::OptimizerParamGroup> groups, AdafactorOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<AdafactorOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<AdafactorOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Adafactor: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "Adafactor: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "Adafactor: invalid beta1 ", defaults.beta1());

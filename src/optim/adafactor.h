@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct AdafactorOptions : public torch::optim::OptimizerCloneableOptions<AdafactorOptions> {
@@ -42,7 +44,7 @@ struct AdafactorParamState : public torch::optim::OptimizerCloneableParamState<A
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class Adafactor : public torch::optim::Optimizer {
+class Adafactor : public OptimizerBase {
  public:
   Adafactor(std::vector<torch::optim::OptimizerParamGroup> groups, AdafactorOptions defaults = {});
   Adafactor(std::vector<torch::Tensor> params, AdafactorOptions defaults = {});

@@ -39,7 +39,7 @@ void AdamWParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 AdamW::AdamW(std::vector<torch::optim::OptimizerParamGroup> groups, AdamWOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<AdamWOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<AdamWOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "AdamW: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "AdamW: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "AdamW: invalid beta1 ", defaults.beta1());

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct AdamWOptions : public torch::optim::OptimizerCloneableOptions<AdamWOptions> {
@@ -32,7 +34,7 @@ struct AdamWParamState : public torch::optim::OptimizerCloneableParamState<AdamW
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class AdamW : public torch::optim::Optimizer {
+class AdamW : public OptimizerBase {
  public:
   AdamW(std::vector<torch::optim::OptimizerParamGroup> groups, AdamWOptions defaults = {});
   AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults = {});

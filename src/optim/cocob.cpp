@@ -43,7 +43,7 @@ void COCOBParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 COCOB::COCOB(std::vector<torch::optim::OptimizerParamGroup> groups, COCOBOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<COCOBOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<COCOBOptions>(defaults)) {
   TORCH_CHECK(defaults.alpha() > 0, "COCOB: alpha must be positive, got ", defaults.alpha());
   TORCH_CHECK(defaults.eps() > 0, "COCOB: eps must be positive, got ", defaults.eps());
 }

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct COCOBOptions : public torch::optim::OptimizerCloneableOptions<COCOBOptions> {
@@ -38,7 +40,7 @@ struct COCOBParamState : public torch::optim::OptimizerCloneableParamState<COCOB
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class COCOB : public torch::optim::Optimizer {
+class COCOB : public OptimizerBase {
  public:
   COCOB(std::vector<torch::optim::OptimizerParamGroup> groups, COCOBOptions defaults = {});
   COCOB(std::vector<torch::Tensor> params, COCOBOptions defaults = {});

@@ -50,7 +50,7 @@ void DAdaptAdamParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 DAdaptAdam::DAdaptAdam(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptAdamOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<DAdaptAdamOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<DAdaptAdamOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "DAdaptAdam: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "DAdaptAdam: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "DAdaptAdam: invalid beta1 ", defaults.beta1());

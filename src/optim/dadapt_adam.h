@@ -13,6 +13,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <limits>
 
 namespace trainperf {
@@ -47,7 +49,7 @@ struct DAdaptAdamParamState : public torch::optim::OptimizerCloneableParamState<
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class DAdaptAdam : public torch::optim::Optimizer {
+class DAdaptAdam : public OptimizerBase {
  public:
   // d is global: lr, betas, d0 and growth_rate are read from the first group's options.
   DAdaptAdam(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptAdamOptions defaults = {});

@@ -40,7 +40,7 @@ void DAdaptSGDParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 DAdaptSGD::DAdaptSGD(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptSGDOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<DAdaptSGDOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<DAdaptSGDOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "DAdaptSGD: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.momentum() >= 0 && defaults.momentum() < 1, "DAdaptSGD: invalid momentum ", defaults.momentum());
   TORCH_CHECK(defaults.d0() > 0, "DAdaptSGD: d0 must be positive, got ", defaults.d0());

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <limits>
 
 namespace trainperf {
@@ -39,7 +41,7 @@ struct DAdaptSGDParamState : public torch::optim::OptimizerCloneableParamState<D
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class DAdaptSGD : public torch::optim::Optimizer {
+class DAdaptSGD : public OptimizerBase {
  public:
   // d is global: lr, d0 and growth_rate are read from the first group's options.
   DAdaptSGD(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptSGDOptions defaults = {});

@@ -33,7 +33,7 @@ void DoGParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 DoG::DoG(std::vector<torch::optim::OptimizerParamGroup> groups, DoGOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<DoGOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<DoGOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "DoG: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.reps_rel() > 0, "DoG: reps_rel must be positive, got ", defaults.reps_rel());
   TORCH_CHECK(defaults.eps() > 0, "DoG: eps must be positive, got ", defaults.eps());

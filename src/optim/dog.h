@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct DoGOptions : public torch::optim::OptimizerCloneableOptions<DoGOptions> {
@@ -36,7 +38,7 @@ struct DoGParamState : public torch::optim::OptimizerCloneableParamState<DoGPara
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class DoG : public torch::optim::Optimizer {
+class DoG : public OptimizerBase {
  public:
   // reps_rel and eps are read from the first group's options: rbar and G are global.
   DoG(std::vector<torch::optim::OptimizerParamGroup> groups, DoGOptions defaults = {});

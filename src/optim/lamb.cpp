@@ -39,7 +39,7 @@ void LAMBParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 LAMB::LAMB(std::vector<torch::optim::OptimizerParamGroup> groups, LAMBOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<LAMBOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<LAMBOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "LAMB: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "LAMB: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "LAMB: invalid beta1 ", defaults.beta1());

@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct LAMBOptions : public torch::optim::OptimizerCloneableOptions<LAMBOptions> {
@@ -34,7 +36,7 @@ struct LAMBParamState : public torch::optim::OptimizerCloneableParamState<LAMBPa
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class LAMB : public torch::optim::Optimizer {
+class LAMB : public OptimizerBase {
  public:
   LAMB(std::vector<torch::optim::OptimizerParamGroup> groups, LAMBOptions defaults = {});
   LAMB(std::vector<torch::Tensor> params, LAMBOptions defaults = {});

@@ -37,7 +37,7 @@ void LDoGParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 LDoG::LDoG(std::vector<torch::optim::OptimizerParamGroup> groups, LDoGOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<LDoGOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<LDoGOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "LDoG: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.reps_rel() > 0, "LDoG: reps_rel must be positive, got ", defaults.reps_rel());
   TORCH_CHECK(defaults.eps() > 0, "LDoG: eps must be positive, got ", defaults.eps());

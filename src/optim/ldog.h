@@ -9,6 +9,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct LDoGOptions : public torch::optim::OptimizerCloneableOptions<LDoGOptions> {
@@ -36,7 +38,7 @@ struct LDoGParamState : public torch::optim::OptimizerCloneableParamState<LDoGPa
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class LDoG : public torch::optim::Optimizer {
+class LDoG : public OptimizerBase {
  public:
   LDoG(std::vector<torch::optim::OptimizerParamGroup> groups, LDoGOptions defaults = {});
   LDoG(std::vector<torch::Tensor> params, LDoGOptions defaults = {});

@@ -30,7 +30,7 @@ void LionParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 Lion::Lion(std::vector<torch::optim::OptimizerParamGroup> groups, LionOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<LionOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<LionOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Lion: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "Lion: invalid beta1 ", defaults.beta1());
   TORCH_CHECK(defaults.beta2() >= 0 && defaults.beta2() < 1, "Lion: invalid beta2 ", defaults.beta2());

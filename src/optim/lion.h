@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct LionOptions : public torch::optim::OptimizerCloneableOptions<LionOptions> {
@@ -29,7 +31,7 @@ struct LionParamState : public torch::optim::OptimizerCloneableParamState<LionPa
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class Lion : public torch::optim::Optimizer {
+class Lion : public OptimizerBase {
  public:
   Lion(std::vector<torch::optim::OptimizerParamGroup> groups, LionOptions defaults = {});
   Lion(std::vector<torch::Tensor> params, LionOptions defaults = {});

@@ -44,7 +44,7 @@ void MechanicParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 Mechanic::Mechanic(std::vector<torch::optim::OptimizerParamGroup> groups, MechanicOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<MechanicOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<MechanicOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Mechanic: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.num_betas() >= 1, "Mechanic: num_betas must be >= 1, got ", defaults.num_betas());
   TORCH_CHECK(defaults.eps() > 0, "Mechanic: eps must be positive, got ", defaults.eps());

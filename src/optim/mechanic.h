@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <functional>
 #include <memory>
 
@@ -47,7 +49,7 @@ struct MechanicParamState : public torch::optim::OptimizerCloneableParamState<Me
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class Mechanic : public torch::optim::Optimizer {
+class Mechanic : public OptimizerBase {
  public:
   // The scale is global: lambda, s_init, eps, num_betas, base and lr come from the first group's
   // options; the base optimizer is built over all parameters.

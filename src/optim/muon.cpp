@@ -51,7 +51,7 @@ void MuonParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 Muon::Muon(std::vector<torch::optim::OptimizerParamGroup> groups, MuonOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<MuonOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<MuonOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Muon: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.momentum() >= 0 && defaults.momentum() < 1, "Muon: invalid momentum ", defaults.momentum());
   TORCH_CHECK(defaults.weight_decay() >= 0, "Muon: invalid weight decay ", defaults.weight_decay());

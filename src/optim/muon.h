@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct MuonOptions : public torch::optim::OptimizerCloneableOptions<MuonOptions> {
@@ -44,7 +46,7 @@ struct MuonParamState : public torch::optim::OptimizerCloneableParamState<MuonPa
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class Muon : public torch::optim::Optimizer {
+class Muon : public OptimizerBase {
  public:
   Muon(std::vector<torch::optim::OptimizerParamGroup> groups, MuonOptions defaults = {});
   Muon(std::vector<torch::Tensor> params, MuonOptions defaults = {});

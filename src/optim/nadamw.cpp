@@ -39,7 +39,7 @@ void NAdamWParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 NAdamW::NAdamW(std::vector<torch::optim::OptimizerParamGroup> groups, NAdamWOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<NAdamWOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<NAdamWOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "NAdamW: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "NAdamW: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "NAdamW: invalid beta1 ", defaults.beta1());

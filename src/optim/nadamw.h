@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct NAdamWOptions : public torch::optim::OptimizerCloneableOptions<NAdamWOptions> {
@@ -32,7 +34,7 @@ struct NAdamWParamState : public torch::optim::OptimizerCloneableParamState<NAda
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class NAdamW : public torch::optim::Optimizer {
+class NAdamW : public OptimizerBase {
  public:
   NAdamW(std::vector<torch::optim::OptimizerParamGroup> groups, NAdamWOptions defaults = {});
   NAdamW(std::vector<torch::Tensor> params, NAdamWOptions defaults = {});

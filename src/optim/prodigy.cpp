@@ -58,7 +58,7 @@ void ProdigyParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 Prodigy::Prodigy(std::vector<torch::optim::OptimizerParamGroup> groups, ProdigyOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<ProdigyOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<ProdigyOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Prodigy: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "Prodigy: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "Prodigy: invalid beta1 ", defaults.beta1());

@@ -12,6 +12,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <limits>
 #include <optional>
 
@@ -51,7 +53,7 @@ struct ProdigyParamState : public torch::optim::OptimizerCloneableParamState<Pro
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class Prodigy : public torch::optim::Optimizer {
+class Prodigy : public OptimizerBase {
  public:
   // d is global: everything but weight_decay/decouple/eps is read from the first group's options.
   Prodigy(std::vector<torch::optim::OptimizerParamGroup> groups, ProdigyOptions defaults = {});

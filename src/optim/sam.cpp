@@ -36,7 +36,7 @@ std::vector<torch::optim::OptimizerParamGroup> mirror_groups(const torch::optim:
 }  // namespace
 
 SAM::SAM(std::unique_ptr<torch::optim::Optimizer> base, SAMOptions defaults)
-    : Optimizer(mirror_groups(*base, defaults), std::make_unique<SAMOptions>(defaults)), base_(std::move(base)) {
+    : OptimizerBase(mirror_groups(*base, defaults), std::make_unique<SAMOptions>(defaults)), base_(std::move(base)) {
   TORCH_CHECK(defaults.rho() >= 0, "SAM: invalid rho ", defaults.rho());
 }
 

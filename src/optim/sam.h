@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <memory>
 
 namespace trainperf {
@@ -36,7 +38,7 @@ struct SAMParamState : public torch::optim::OptimizerCloneableParamState<SAMPara
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class SAM : public torch::optim::Optimizer {
+class SAM : public OptimizerBase {
  public:
   // The wrapper has one group per base group, over the same tensors, with the base group's lr.
   SAM(std::unique_ptr<torch::optim::Optimizer> base, SAMOptions defaults = {});

@@ -53,7 +53,7 @@ void ScheduleFreeAdamWParamState::serialize(torch::serialize::InputArchive& arch
 
 ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<torch::optim::OptimizerParamGroup> groups,
                                      ScheduleFreeAdamWOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<ScheduleFreeAdamWOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<ScheduleFreeAdamWOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "ScheduleFreeAdamW: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "ScheduleFreeAdamW: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "ScheduleFreeAdamW: invalid beta1 ", defaults.beta1());

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
 #include "optim/eval_weights.h"
 
 namespace trainperf {
@@ -44,7 +45,7 @@ struct ScheduleFreeAdamWParamState : public torch::optim::OptimizerCloneablePara
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class ScheduleFreeAdamW : public torch::optim::Optimizer, public EvalWeights {
+class ScheduleFreeAdamW : public OptimizerBase, public EvalWeights {
  public:
   ScheduleFreeAdamW(std::vector<torch::optim::OptimizerParamGroup> groups, ScheduleFreeAdamWOptions defaults = {});
   ScheduleFreeAdamW(std::vector<torch::Tensor> params, ScheduleFreeAdamWOptions defaults = {});

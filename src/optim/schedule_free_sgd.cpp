@@ -46,7 +46,7 @@ void ScheduleFreeSGDParamState::serialize(torch::serialize::InputArchive& archiv
 }
 
 ScheduleFreeSGD::ScheduleFreeSGD(std::vector<torch::optim::OptimizerParamGroup> groups, ScheduleFreeSGDOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<ScheduleFreeSGDOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<ScheduleFreeSGDOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "ScheduleFreeSGD: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.momentum() >= 0 && defaults.momentum() < 1, "ScheduleFreeSGD: invalid momentum ",
               defaults.momentum());

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
 #include "optim/eval_weights.h"
 
 namespace trainperf {
@@ -40,7 +41,7 @@ struct ScheduleFreeSGDParamState : public torch::optim::OptimizerCloneableParamS
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class ScheduleFreeSGD : public torch::optim::Optimizer, public EvalWeights {
+class ScheduleFreeSGD : public OptimizerBase, public EvalWeights {
  public:
   ScheduleFreeSGD(std::vector<torch::optim::OptimizerParamGroup> groups, ScheduleFreeSGDOptions defaults = {});
   ScheduleFreeSGD(std::vector<torch::Tensor> params, ScheduleFreeSGDOptions defaults = {});

@@ -30,7 +30,7 @@ void SGDMomentumParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 SGDMomentum::SGDMomentum(std::vector<torch::optim::OptimizerParamGroup> groups, SGDMomentumOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<SGDMomentumOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<SGDMomentumOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "SGDMomentum: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.momentum() >= 0, "SGDMomentum: invalid momentum ", defaults.momentum());
   TORCH_CHECK(defaults.weight_decay() >= 0, "SGDMomentum: invalid weight decay ", defaults.weight_decay());

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 namespace trainperf {
 
 struct SGDMomentumOptions : public torch::optim::OptimizerCloneableOptions<SGDMomentumOptions> {
@@ -30,7 +32,7 @@ struct SGDMomentumParamState : public torch::optim::OptimizerCloneableParamState
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class SGDMomentum : public torch::optim::Optimizer {
+class SGDMomentum : public OptimizerBase {
  public:
   SGDMomentum(std::vector<torch::optim::OptimizerParamGroup> groups, SGDMomentumOptions defaults = {});
   SGDMomentum(std::vector<torch::Tensor> params, SGDMomentumOptions defaults = {});

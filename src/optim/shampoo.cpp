@@ -114,7 +114,7 @@ torch::Tensor try_inverse_root(const torch::Tensor& factor_hat, c10::ScalarType 
   const torch::Tensor a = factor_hat.to(dtype);
   if (!torch::isfinite(a).all().item<bool>()) return {};
   try {
-    auto [eigenvalues, eigenvectors] = torch::linalg::eigh(a, "L");
+    auto [eigenvalues, eigenvectors] = torch::linalg_eigh(a, "L");
     eigenvalues = eigenvalues - eigenvalues.min().clamp_max(0) + eps;
     torch::Tensor root =
         (eigenvectors * eigenvalues.pow(-1.0 / (2.0 * static_cast<double>(order)))).mm(eigenvectors.t());
@@ -143,7 +143,7 @@ torch::Tensor Shampoo::inverse_root(const torch::Tensor& factor, double bias_cor
 }
 
 Shampoo::Shampoo(std::vector<torch::optim::OptimizerParamGroup> groups, ShampooOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<ShampooOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<ShampooOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Shampoo: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "Shampoo: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "Shampoo: invalid beta1 ", defaults.beta1());

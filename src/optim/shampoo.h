@@ -16,6 +16,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <vector>
 
 namespace trainperf {
@@ -66,7 +68,7 @@ struct ShampooLayout {
 // merge_small_dims), then every dim cut into chunks of max_dim.
 ShampooLayout shampoo_layout(torch::IntArrayRef shape, int64_t max_dim);
 
-class Shampoo : public torch::optim::Optimizer {
+class Shampoo : public OptimizerBase {
  public:
   Shampoo(std::vector<torch::optim::OptimizerParamGroup> groups, ShampooOptions defaults = {});
   Shampoo(std::vector<torch::Tensor> params, ShampooOptions defaults = {});

@@ -61,7 +61,7 @@ torch::Tensor project(torch::Tensor x, const std::vector<torch::Tensor>& q, bool
 torch::Tensor eigenbasis(const torch::Tensor& gg) {
   const auto dtype = decomposition_dtype(gg);
   const torch::Tensor m = gg.to(dtype) + 1e-30 * torch::eye(gg.size(0), gg.options().dtype(dtype));
-  return std::get<1>(torch::linalg::eigh(m, "L")).flip({1}).to(gg.scalar_type());
+  return std::get<1>(torch::linalg_eigh(m, "L")).flip({1}).to(gg.scalar_type());
 }
 }  // namespace
 
@@ -83,7 +83,7 @@ void SOAPParamState::serialize(torch::serialize::InputArchive& archive) {
 }
 
 SOAP::SOAP(std::vector<torch::optim::OptimizerParamGroup> groups, SOAPOptions defaults)
-    : Optimizer(std::move(groups), std::make_unique<SOAPOptions>(defaults)) {
+    : OptimizerBase(std::move(groups), std::make_unique<SOAPOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "SOAP: invalid learning rate ", defaults.lr());
   TORCH_CHECK(defaults.eps() >= 0, "SOAP: invalid epsilon ", defaults.eps());
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "SOAP: invalid beta1 ", defaults.beta1());
@@ -156,7 +156,7 @@ torch::Tensor SOAP::step(LossClosure closure) {
               torch::argsort(q_old.t().mm(m).mm(q_old).diagonal(), /*dim=*/0, /*descending=*/true);
           s.exp_avg_sq(s.exp_avg_sq().index_select(d, order));
           s.q()[d] =
-              std::get<0>(torch::linalg::qr(m.mm(q_old.index_select(1, order)), "reduced")).to(gg[d].scalar_type());
+              std::get<0>(torch::linalg_qr(m.mm(q_old.index_select(1, order)), "reduced")).to(gg[d].scalar_type());
         }
         s.exp_avg(project(exp_avg, s.q(), /*back=*/false).contiguous());
       }

@@ -14,6 +14,8 @@
 
 #include <torch/torch.h>
 
+#include "optim/optimizer_base.h"
+
 #include <vector>
 
 namespace trainperf {
@@ -51,7 +53,7 @@ struct SOAPParamState : public torch::optim::OptimizerCloneableParamState<SOAPPa
   void serialize(torch::serialize::InputArchive& archive) override;
 };
 
-class SOAP : public torch::optim::Optimizer {
+class SOAP : public OptimizerBase {
  public:
   SOAP(std::vector<torch::optim::OptimizerParamGroup> groups, SOAPOptions defaults = {});
   SOAP(std::vector<torch::Tensor> params, SOAPOptions defaults = {});

@@ -1,7 +1,16 @@
 #include "util/environment.h"
 
+#include <ATen/Context.h>
+#include <ATen/Version.h>
 #include <torch/torch.h>
 #include <torch/version.h>
+
+#include <malloc.h>
+
+#ifdef TRAINPERF_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <cuda_runtime_api.h>
+#endif
 
 #include <array>
 #include <chrono>
@@ -64,6 +73,8 @@ std::string cpu_model() {
 }
 
 std::string blas_library() {
+  // The PyPI wheels link MKL statically into libtorch_cpu: no BLAS shows up among the loaded files.
+  if (at::hasMKL()) return "MKL (in libtorch_cpu)";
   std::ifstream in("/proc/self/maps");
   std::string line;
   while (std::getline(in, line)) {
@@ -79,7 +90,55 @@ std::string blas_library() {
 
 bool blas_is_optimized() {
   const std::string b = blas_library();
-  return b.find("openblas") != std::string::npos || b.find("mkl") != std::string::npos;
+  return b.find("openblas") != std::string::npos || b.find("MKL") != std::string::npos ||
+         b.find("mkl") != std::string::npos;
+}
+
+namespace {
+MallocSettings& malloc_settings_state() {
+  static MallocSettings s;
+  return s;
+}
+}  // namespace
+
+const MallocSettings& configure_malloc() {
+  MallocSettings& s = malloc_settings_state();
+  if (s.configured) return s;
+  s.configured = true;
+  const char* env = std::getenv("TRAINPERF_MALLOC");
+  if (env && std::string(env) == "default") return s;
+  // glibc starts with a 128 KiB mmap threshold that rises (and the trim threshold with it) only when
+  // a large mmapped block happens to be freed. Left alone, a training loop's activations either go
+  // to fresh mmaps (page faults on every step) or the heap is trimmed and re-faulted every step,
+  // depending on what the process freed before. Fixed values make the step time independent of
+  // that history: blocks up to 32 MiB (glibc's maximum) come from the heap, which is given back to
+  // the system only when 128 MiB are free at its top.
+  s.mmap_threshold = 32L << 20;
+  s.trim_threshold = 128L << 20;
+  s.applied = mallopt(M_MMAP_THRESHOLD, static_cast<int>(s.mmap_threshold)) == 1 &&
+              mallopt(M_TRIM_THRESHOLD, static_cast<int>(s.trim_threshold)) == 1;
+  return s;
+}
+
+const MallocSettings& malloc_settings() { return malloc_settings_state(); }
+
+nlohmann::json libtorch_build_info() {
+#ifdef TRAINPERF_WITH_CUDA
+  nlohmann::json gpus = nlohmann::json::array();
+  if (torch::cuda::is_available()) {
+    for (int i = 0; i < static_cast<int>(torch::cuda::device_count()); ++i) {
+      const cudaDeviceProp* p = at::cuda::getDeviceProperties(i);
+      gpus.push_back({{"name", p->name},
+                      {"memory_bytes", p->totalGlobalMem},
+                      {"compute_capability", std::to_string(p->major) + "." + std::to_string(p->minor)}});
+    }
+  }
+  int runtime = 0;
+  if (cudaRuntimeGetVersion(&runtime) != cudaSuccess) runtime = 0;
+  return {{"kind", "cuda"}, {"cuda_compiled", CUDART_VERSION}, {"cuda_runtime", runtime}, {"gpus", gpus}};
+#else
+  return {{"kind", "cpu"}};
+#endif
 }
 
 nlohmann::json environment_info(const std::string& device) {
@@ -93,6 +152,7 @@ nlohmann::json environment_info(const std::string& device) {
       {"git_hash", git_hash()},
       {"framework", "libtorch"},
       {"libtorch_version", libtorch_version()},
+      {"libtorch_build", libtorch_build_info()},
       {"device", device},
       {"cuda_available", torch::cuda::is_available()},
       {"cpu_model", cpu_model()},
@@ -100,6 +160,11 @@ nlohmann::json environment_info(const std::string& device) {
       {"intra_op_threads", torch::get_num_threads()},
       {"blas", blas_library()},
       {"blas_optimized", blas_is_optimized()},
+      {"cpu_capability", at::get_cpu_capability()},
+      {"malloc", malloc_settings().applied
+                     ? nlohmann::json{{"mmap_threshold", malloc_settings().mmap_threshold},
+                                      {"trim_threshold", malloc_settings().trim_threshold}}
+                     : nlohmann::json("glibc default")},
       {"hostname", host},
       {"date", date},
       {"compiler", TRAINPERF_COMPILER},
