@@ -22,10 +22,11 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// Runs `/usr/bin/python3 <bench dir>/<script> <args>` (Debian's python3-torch) and parses the JSON
-// object it prints last.
-inline nlohmann::json run_python_reference(const std::string& script, const std::string& args) {
-  const std::string cmd = fmt::format("/usr/bin/python3 {}/{} {}", TRAINPERF_BENCH_DIR, script, args);
+// Runs `<python> <bench dir>/<script> <args>` and parses the JSON object it prints last. The default
+// interpreter is the one whose torch wheel trainperf was built against (TRAINPERF_PYTHON).
+inline nlohmann::json run_python_reference(const std::string& script, const std::string& args,
+                                           const std::string& python = TRAINPERF_PYTHON) {
+  const std::string cmd = fmt::format("{} {}/{} {}", python, TRAINPERF_BENCH_DIR, script, args);
   std::array<char, 4096> buf{};
   std::string out;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);

@@ -44,6 +44,7 @@ std::vector<std::string> split_names(const std::string& list) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  trainperf::configure_malloc();
   CLI::App app{"per workload: dataset prepare time, load time, steps per second and data-wait fraction"};
   int threads = 1, steps = 30, repeats = 3, prepare_rounds = 1;
   std::string list = "speech_conformer,speech_lstm,molecules_gnn,mri_unet,ctr_dlrm", keep;

@@ -197,6 +197,7 @@ nlohmann::json python_timings(int threads, int warmup, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  trainperf::configure_malloc();
   CLI::App app{"One optimizer step on ~10M parameters: every optimizer vs AdamW, and vs Python torch.optim"};
   int threads = 1, warmup = 5, repeats = 4, rounds = 3;
   std::string only;

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Python (PyTorch) reference for bench/workload_step.cpp: a workload's model, batch and NAdamW step.
 
 --workload fmnist_mlp: the 784-256-256-10 ReLU MLP; fmnist_resnet: the ResNet-8 (8-16-32 channels,
@@ -11,9 +11,15 @@ tokens at a random phase per epoch); the C++ side passes every size.
 Every workload: the same global batch, the AlgoPerf PyTorch NAdamW update with warmup+cosine at the
 hyperparameters the C++ side passes (the nadamw self-tuning point), and the same timed region as
 trainperf's runner: select the next batch (augmentation included), forward, loss, backward, step.
-Prints one JSON line: {"steps_per_second": [..per repeat..], "data_fraction": [..per repeat..]}.
+Like trainperf: --memory-format gives the image inputs the layout the C++ workload uses (with explicit
+strides: a one-channel tensor is "contiguous" in both formats, so .contiguous(memory_format=...) would
+leave it as it is), and --malloc fixed sets glibc's allocator thresholds as trainperf's configure_malloc()
+does (src/util/environment.cpp).
+Prints one JSON line: {"steps_per_second": [..per repeat..], "data_fraction": [..per repeat..],
+"flops_per_step": forward+backward FLOPs of one step counted by torch.utils.flop_counter, ...}.
 """
 import argparse
+import ctypes
 import gzip
 import json
 import math
@@ -59,6 +65,39 @@ class NAdamW(torch.optim.Optimizer):
                 look = st["m"].mul(b1).add_(g, alpha=1 - b1)
                 denom = (st["v"].sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"])
                 p.addcdiv_(look, denom, value=-group["lr"] / (1 - b1 ** t))
+
+
+def configure_malloc(mode):
+    """As trainperf's configure_malloc(): heap blocks up to 32 MiB, trim only above 128 MiB free."""
+    if mode != "fixed":
+        return False
+    libc = ctypes.CDLL("libc.so.6")
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 128 << 20))
+
+
+def with_memory_format(x, fmt):
+    """x with exactly the strides of fmt (4-D tensors only)."""
+    if fmt == "none" or x.dim() != 4:
+        return x
+    mf = torch.channels_last if fmt == "channels_last" else torch.contiguous_format
+    want = torch.empty_like(x, memory_format=mf)
+    if want.stride() == x.stride():
+        return x
+    return want.copy_(x)
+
+
+def count_flops(model, next_batch, loss_fn, fmt):
+    """Forward+backward FLOPs of one training step (matmuls, convolutions, attention)."""
+    try:
+        from torch.utils.flop_counter import FlopCounterMode
+    except ImportError:  # torch 1.13
+        return None
+    inputs, targets = next_batch()
+    with FlopCounterMode(display=False) as counter:
+        loss_fn(model(with_memory_format(inputs, fmt)), targets).backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
 
 
 def read_ids(path):
@@ -241,14 +280,19 @@ def main():
                        ("warmup-factor", float), ("dropout", float), ("step-hint", int)]:
         ap.add_argument("--" + name, type=kind, required=True)
     ap.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--memory-format", choices=["none", "contiguous", "channels_last"], default="none",
+                    help="layout of 4-D inputs at the model (trainperf's WorkloadSpec::input_memory_format)")
+    ap.add_argument("--malloc", choices=["fixed", "default"], default="fixed")
     ap.add_argument("--ids", help="austen_lm: the prepared train.ids")
     for name in ["context", "d-model", "heads", "d-ff", "layers", "pre-ln"]:
         ap.add_argument("--" + name, type=int, help="austen_lm model size")
     a = ap.parse_args()
+    malloc_fixed = configure_malloc(a.malloc)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model, next_batch, loss_fn = lm_task(a) if a.workload.startswith("austen_lm") else image_task(a)
     model.train()
+    flops = count_flops(model, next_batch, loss_fn, a.memory_format)
     opt = NAdamW(model.parameters(), lr=a.lr, betas=(1 - a.one_minus_beta1, a.beta2), eps=1e-8,
                  weight_decay=a.weight_decay)
     warmup = int(a.warmup_factor * a.step_hint)
@@ -262,7 +306,7 @@ def main():
             inputs, targets = next_batch()
             data_time += time.perf_counter() - td
             opt.zero_grad()
-            loss = loss_fn(model(inputs), targets)
+            loss = loss_fn(model(with_memory_format(inputs, a.memory_format)), targets)
             loss.backward()
             t = global_step
             mult = t / warmup if t < warmup else (
@@ -275,7 +319,8 @@ def main():
         rates.append(a.steps / elapsed)
         data_fractions.append(data_time / elapsed)
     print(json.dumps({"steps_per_second": rates[1:], "data_fraction": data_fractions[1:],
-                      "torch_version": torch.__version__}))
+                      "torch_version": torch.__version__, "flops_per_step": flops,
+                      "malloc_fixed": malloc_fixed}))
 
 
 if __name__ == "__main__":

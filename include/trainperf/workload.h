@@ -4,6 +4,7 @@
 #include <trainperf/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,16 @@ struct WorkloadSpec {
   int64_t num_validation_examples = 0;
   int64_t num_test_examples = 0;
   std::string base_workload;  // set for held-out variants
+  // Layout of 4-D (image) inputs when they reach the model: channels-last makes oneDNN run its NHWC
+  // convolutions (and the layers after them). Unset: as the input pipeline made them. A measured
+  // choice per workload (docs/performance.md).
+  std::optional<torch::MemoryFormat> input_memory_format;
 };
+
+// `x` with the strides of memory format `f` (4-D tensors; others are returned as they are). With one
+// channel, or 1x1 images, a tensor counts as contiguous in both formats, so Tensor::contiguous(f)
+// can leave the other format's strides in place, and those strides are what decide the kernels.
+torch::Tensor with_memory_format(const torch::Tensor& x, torch::MemoryFormat f);
 
 struct DataOptions {
   std::string data_dir;  // empty: the workload's default location
@@ -67,7 +77,8 @@ class Workload {
   virtual std::vector<ParamInfo> param_infos(Model& model) const;
 
   // Forward pass. update_batch_norm=false runs train mode without touching running statistics
-  // (SAM's second pass, Schedule-Free's evaluation point).
+  // (SAM's second pass, Schedule-Free's evaluation point). 4-D inputs are first given the layout of
+  // input_memory_format().
   virtual torch::Tensor model_fn(Model& model, const Batch& batch, ForwardMode mode,
                                  bool update_batch_norm = true) const;
 
@@ -79,10 +90,23 @@ class Workload {
   // parallelism each rank evaluates its shard and the sums are all-reduced through `comm`.
   virtual Metrics evaluate(Model& model, Split split, Communicator& comm) = 0;
 
+  // spec().input_memory_format, unless overridden (bench/workload_step measures both layouts).
+  std::optional<torch::MemoryFormat> input_memory_format() const {
+    return memory_format_overridden_ ? memory_format_override_ : spec().input_memory_format;
+  }
+  void override_input_memory_format(std::optional<torch::MemoryFormat> f) {
+    memory_format_overridden_ = true;
+    memory_format_override_ = f;
+  }
+
   // The runner's stopping test (strict, as AlgoPerf's workloads do).
   bool reaches(double value, double target) const {
     return spec().goal == Goal::Maximize ? value > target : value < target;
   }
+
+ private:
+  bool memory_format_overridden_ = false;
+  std::optional<torch::MemoryFormat> memory_format_override_;
 };
 
 // Raised when a dataset is missing, truncated or corrupt; the message says which file and what to do.

@@ -46,14 +46,35 @@ const char* split_prefix(Split s) {
 
 std::vector<ParamInfo> Workload::param_infos(Model& model) const { return infer_param_types(model); }
 
+torch::Tensor with_memory_format(const torch::Tensor& x, torch::MemoryFormat f) {
+  if (x.dim() != 4) return x;
+  const auto sizes = x.sizes();
+  std::vector<int64_t> want;
+  if (f == torch::MemoryFormat::ChannelsLast) {
+    want = c10::get_channels_last_strides_2d(sizes);
+  } else {
+    want = {sizes[1] * sizes[2] * sizes[3], sizes[2] * sizes[3], sizes[3], 1};
+  }
+  if (x.strides() == c10::IntArrayRef(want)) return x;
+  return torch::empty_strided(sizes, want, x.options()).copy_(x);
+}
+
 torch::Tensor Workload::model_fn(Model& model, const Batch& batch, ForwardMode mode,
                                  bool update_batch_norm) const {
   model.train(mode == ForwardMode::Train);
+  const Batch* input = &batch;
+  Batch laid_out;
+  const std::optional<torch::MemoryFormat> format = input_memory_format();
+  if (format && batch.inputs.defined() && batch.inputs.dim() == 4) {
+    laid_out = batch;
+    laid_out.inputs = with_memory_format(batch.inputs, *format);
+    input = &laid_out;
+  }
   if (mode == ForwardMode::Train && !update_batch_norm) {
     FreezeBatchNormStats freeze(model);
-    return model.forward(batch);
+    return model.forward(*input);
   }
-  return model.forward(batch);
+  return model.forward(*input);
 }
 
 void average_gradients(Communicator& comm, const std::vector<torch::Tensor>& params) {
