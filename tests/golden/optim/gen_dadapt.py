@@ -1,7 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Golden trajectories for D-Adaptation Adam and D-Adaptation SGD.
 
-Run with Debian's python3-torch:  /usr/bin/python3 tests/golden/optim/gen_dadapt.py > tests/golden/optim/dadapt.json
+Run with (after scripts/install-deps.sh --with-reference):
+  ~/.cache/trainperf/venv/bin/python tests/golden/optim/gen_dadapt.py > tests/golden/optim/dadapt.json
 Adam (shared/spec/training-algorithms.md; Defazio & Mishchenko 2023), k from 0:
   dlr = d lr bc, bc = sqrt(1-b2^(k+1))/(1-b1^(k+1)) with bias correction else 1
   per tensor, old s and v: num_acc += dlr <g, s/(sqrt(v)+eps)>; m = b1 m + (1-b1) dlr g;
@@ -11,12 +12,16 @@ Adam (shared/spec/training-algorithms.md; Defazio & Mishchenko 2023), k from 0:
 SGD (dadaptation's DAdaptSGD), g including coupled wd x:
   dlr = d lr / ||g_0||; num += dlr <g, s>; s = s + dlr g; d^ = 2 num/||s||; d = max(d, min(d^, d growth))
   z = x0 - s; x = (1-c) x + c z with c = 1 - momentum.
+Cross-checked (official.py) against dadaptation.DAdaptAdam and dadaptation.DAdaptSGD (x and d),
+float64, tolerance 1e-12. Known difference (DAdaptSGD with weight decay): dadaptation's ||g_0|| leaves
+out the wd x term.
 """
 import math
 
 import torch
 
-from lr_free_problem import B0, W0, dump, grads, snapshot
+import official
+from lr_free_problem import B0, W0, dump, grads, initial, loss_fn, snapshot
 
 INF = float("inf")
 
@@ -79,6 +84,20 @@ def dadapt_sgd(lr, momentum, wd, d0, growth, steps):
     return traj
 
 
+def record(ps, opt):
+    return {"x": snapshot([p.detach() for p in ps]), "d": float(opt.param_groups[0]["d"])}
+
+
+def check(label, traj, make, name, likely):
+    try:
+        import dadaptation
+        official.compare(label, traj, official.torch_trajectory(lambda ps: make(dadaptation, ps), initial(), loss_fn,
+                                                                len(traj), record=record),
+                         f"dadaptation.{name} ({official.version('dadaptation')})", 1e-12, likely)
+    except ImportError as exc:
+        official.unavailable(label, f"dadaptation.{name}", exc)
+
+
 cases = {"dadapt_adam": [], "dadapt_sgd": []}
 for lr, b1, b2, wd, decouple, bc, d0, growth in [(1.0, 0.9, 0.999, 0.0, True, False, 1e-6, INF),
                                                  (0.5, 0.8, 0.99, 0.1, True, True, 1e-3, INF),
@@ -87,8 +106,18 @@ for lr, b1, b2, wd, decouple, bc, d0, growth in [(1.0, 0.9, 0.999, 0.0, True, Fa
                                  "decouple": decouple, "use_bias_correction": bc, "d0": d0,
                                  "growth_rate": growth if growth != INF else "inf",
                                  "trajectory": dadapt_adam(lr, b1, b2, 1e-8, wd, decouple, bc, d0, growth, 12)})
+    check(f"dadapt_adam case {len(cases['dadapt_adam']) - 1}", cases["dadapt_adam"][-1]["trajectory"],
+          lambda m, ps: m.DAdaptAdam(ps, lr=lr, betas=(b1, b2), eps=1e-8, weight_decay=wd, decouple=decouple,
+                                     use_bias_correction=bc, d0=d0, growth_rate=growth),
+          "DAdaptAdam", "DAdaptAdam: numerator with sqrt(b2) EMA, d^ = num / ((1 - sqrt(b2)) ||s||_1), "
+                        "decoupled decay scaled by dlr")
 for lr, momentum, wd, d0, growth in [(1.0, 0.0, 0.0, 1e-6, INF), (0.7, 0.9, 0.01, 1e-3, INF), (1.0, 0.5, 0.0, 1e-4, 2.0)]:
     cases["dadapt_sgd"].append({"lr": lr, "momentum": momentum, "weight_decay": wd, "d0": d0,
                                 "growth_rate": growth if growth != INF else "inf",
                                 "trajectory": dadapt_sgd(lr, momentum, wd, d0, growth, 12)})
+    check(f"dadapt_sgd case {len(cases['dadapt_sgd']) - 1}", cases["dadapt_sgd"][-1]["trajectory"],
+          lambda m, ps: m.DAdaptSGD(ps, lr=lr, momentum=momentum, weight_decay=wd, d0=d0, growth_rate=growth),
+          "DAdaptSGD", "||g_0|| with or without weight decay: dadaptation's DAdaptSGD computes g0_norm at k = 0 "
+                       "with `grad.add(p.data, alpha=decay)` (not in place, so discarded): its ||g_0|| is of the raw "
+                       "gradient, ours of g + wd x. Only weight_decay != 0 shows it (case 1)")
 dump(cases)

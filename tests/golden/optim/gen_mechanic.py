@@ -1,7 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Golden trajectories for Mechanic wrapping torch.optim.SGD and torch.optim.Adam.
 
-Run with Debian's python3-torch:  /usr/bin/python3 tests/golden/optim/gen_mechanic.py > tests/golden/optim/mechanic.json
+Run with (after scripts/install-deps.sh --with-reference):
+  ~/.cache/trainperf/venv/bin/python tests/golden/optim/gen_mechanic.py > tests/golden/optim/mechanic.json
 Equations (shared/spec/training-algorithms.md; Cutkosky, Defazio & Mehta 2023; optax.contrib.mechanize
 for s_j(0) = s_init and the eps under ||x||), betas b_j = 1 - 10^-j, j = 1..n:
   u = base update at x;  h = <Delta, g + lambda S ||g|| / (||x|| + eps) x>  (old Delta and S = sum s_j)
@@ -9,12 +10,17 @@ for s_j(0) = s_init and the eps under ||x||), betas b_j = 1 - 10^-j, j = 1..n:
   s_j = (s_init/n m_j + r_j) / (sqrt(v_j) + eps);  x = x_ref + (sum s_j) Delta
 The base optimizers are torch.optim's own; the C++ test wraps LibTorch's SGD and Adam, which implement
 the same rules.
+Cross-checked (official.py) against optax.contrib.mechanize(optax.sgd / optax.adam) (float64) and
+mechanic_pytorch.mechanize(torch.optim.SGD / Adam) (the authors' PyTorch package), x and the scale
+sum(s), tolerance 1e-12. Both differ (see the likely reasons printed, docs/golden-references.md).
 """
 import math
 
+import numpy as np
 import torch
 
-from lr_free_problem import B0, W0, dump, grads, snapshot
+import official
+from lr_free_problem import B0, W0, dump, grads, initial, loss_fn, snapshot
 
 
 def mechanic(make_base, lam, s_init, eps, n, steps):
@@ -54,6 +60,37 @@ cases = []
 for base, lr, lam, s_init, n in [("sgd", 0.1, 0.01, 1e-8, 6), ("adam", 0.01, 0.01, 1e-8, 6), ("sgd", 0.05, 0.0, 1e-4, 3)]:
     make = (lambda ps, lr=lr: torch.optim.SGD(ps, lr=lr)) if base == "sgd" else \
            (lambda ps, lr=lr: torch.optim.Adam(ps, lr=lr))
+    traj = mechanic(make, lam, s_init, 1e-8, n, 15)
+    label = f"mechanic case {len(cases)} ({base})"
+    try:
+        import optax
+        import optax.contrib
+        inner = optax.sgd(lr) if base == "sgd" else optax.adam(lr)
+        official.compare(label, traj, official.optax_trajectory(
+            optax.contrib.mechanize(inner, weight_decay=lam, eps=1e-8, s_init=s_init, num_betas=n), initial(), grads,
+            15, record=lambda ps, st: {"x": snapshot([torch.from_numpy(np.asarray(p)) for p in ps]),
+                                       "scale": float(np.sum(np.asarray(st.s)))}),
+            f"optax.contrib.mechanize(optax.{base}) ({official.version('optax')})", 1e-12,
+            "tuner details: optax takes m_j = max(b_j m_j, |h| + eps) (ours: |h|, no + eps), clips h to "
+            "[-m_j, m_j] (old m) in the reward, and recomputes Delta = (x - x0) / (sum s + eps); at step 1 "
+            "(h = 0) that gives sum s = s_init where ours gives 0, so x differs from step 1 on by ~s_init |u|")
+    except ImportError as exc:
+        official.unavailable(label, "optax.contrib.mechanize", exc)
+    try:
+        import mechanic_pytorch
+        base_cls = torch.optim.SGD if base == "sgd" else torch.optim.Adam
+        betas = tuple(1 - 10.0 ** -j for j in range(1, n + 1))
+        cls = mechanic_pytorch.mechanize(base_cls, s_decay=lam, betas=betas, s_init=s_init, eps=1e-8)
+        official.compare(label, traj, official.torch_trajectory(
+            lambda ps: cls(ps, lr=lr), initial(), loss_fn, 15,
+            record=lambda ps, opt: {"x": snapshot([p.detach() for p in ps]),
+                                    "scale": float(opt.state["_mechanic"]["s"].sum())}),
+            f"mechanic_pytorch.mechanize(torch.optim.{base_cls.__name__}) ({official.version('mechanic-pytorch')})",
+            1e-12, "initial state: mechanic_pytorch starts s_j at 0 (not s_init) and m_j at 1e-6 (not 0), so after "
+            "step 1 (h = 0) its s_j = b_j 1e-6 (s_init / n) / eps (sum ~ 100 s_init) where ours are 0 and x stays at "
+            "x_ref; it also recomputes Delta = (x - x_ref) / (sum s + eps) instead of storing it (store_delta=False)")
+    except ImportError as exc:
+        official.unavailable(label, "mechanic_pytorch.mechanize", exc)
     cases.append({"base": base, "lr": lr, "weight_decay": lam, "s_init": s_init, "eps": 1e-8, "num_betas": n,
-                  "trajectory": mechanic(make, lam, s_init, 1e-8, n, 15)})
+                  "trajectory": traj})
 dump({"mechanic": cases})

@@ -1,19 +1,23 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Golden trajectories for Prodigy.
 
-Run with Debian's python3-torch:  /usr/bin/python3 tests/golden/optim/gen_prodigy.py > tests/golden/optim/prodigy.json
+Run with (after scripts/install-deps.sh --with-reference):
+  ~/.cache/trainperf/venv/bin/python tests/golden/optim/gen_prodigy.py > tests/golden/optim/prodigy.json
 Equations (shared/spec/training-algorithms.md; Mishchenko & Defazio 2024, prodigyopt 1.0), k from 0:
   dlr = d lr bc (bc = sqrt(1-b2^(k+1))/(1-b1^(k+1)) with bias correction, else 1);  r = b3 r
   per tensor: r += (d/d0) dlr <g, x0 - x>; m = b1 m + (1-b1) d g; v = b2 v + (1-b2) d^2 g^2
               s = b3 s + (d/d0) dlr g (safeguard_warmup: d instead of dlr); denom += ||s||_1
   d^ = d_coef r / denom; d_max = max(d_max, d^); d = min(d_max, d growth)   (d_max starts at d0)
   x = x (1 - wd dlr) (decoupled; coupled: g += wd x);  x = x - dlr m / (sqrt(v) + d_new eps)
+Cross-checked (official.py) against prodigyopt.Prodigy (x and d), float64, tolerance 1e-12. Known
+difference (case 2, finite growth_rate): prodigyopt's first increase of d is not capped by growth_rate.
 """
 import math
 
 import torch
 
-from lr_free_problem import B0, W0, dump, grads, snapshot
+import official
+from lr_free_problem import B0, W0, dump, grads, initial, loss_fn, snapshot
 
 INF = float("inf")
 
@@ -65,6 +69,22 @@ for cfg in [dict(lr=1.0, b1=0.9, b2=0.999, b3=None, wd=0.0, decouple=True, bc=Fa
                  d_coef=0.5, growth=1.2)]:
     traj = prodigy(cfg["lr"], cfg["b1"], cfg["b2"], cfg["b3"], 1e-8, cfg["wd"], cfg["decouple"], cfg["bc"],
                    cfg["safeguard"], cfg["d0"], cfg["d_coef"], cfg["growth"], 12)
+    label = f"prodigy case {len(cases)}"
+    try:
+        import prodigyopt
+        official.compare(label, traj, official.torch_trajectory(
+            lambda ps: prodigyopt.Prodigy(ps, lr=cfg["lr"], betas=(cfg["b1"], cfg["b2"]), beta3=cfg["b3"], eps=1e-8,
+                                          weight_decay=cfg["wd"], decouple=cfg["decouple"],
+                                          use_bias_correction=cfg["bc"], safeguard_warmup=cfg["safeguard"],
+                                          d0=cfg["d0"], d_coef=cfg["d_coef"], growth_rate=cfg["growth"]),
+            initial(), loss_fn, 12,
+            record=lambda ps, opt: {"x": snapshot([p.detach() for p in ps]), "d": float(opt.param_groups[0]["d"])}),
+            f"prodigyopt.Prodigy ({official.version('prodigyopt')})", 1e-12,
+            "growth-rate cap on the first increase of d: prodigyopt (1.0 and 1.1.x) sets d = max(d, d^) while "
+            "d == d0 before d = min(d_max, d growth_rate), so its first increase is not limited by growth_rate; our "
+            "equations (shared/spec) cap every increase. Only a finite growth_rate shows it (case 2, growth 1.2)")
+    except ImportError as exc:
+        official.unavailable(label, "prodigyopt.Prodigy", exc)
     cases.append({"lr": cfg["lr"], "beta1": cfg["b1"], "beta2": cfg["b2"], "beta3": cfg["b3"], "eps": 1e-8,
                   "weight_decay": cfg["wd"], "decouple": cfg["decouple"], "use_bias_correction": cfg["bc"],
                   "safeguard_warmup": cfg["safeguard"], "d0": cfg["d0"], "d_coef": cfg["d_coef"],

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Golden multipliers for trainperf's composed schedules, written from their definitions (optax's
 linear_schedule / polynomial_schedule(power=1) / join_schedules, as AlgoPerf's momentum and Nesterov
 baselines build theirs), t = number of updates already applied:
@@ -8,9 +8,17 @@ baselines build theirs), t = number of updates already applied:
   end_factor at S, then end_factor.
 - constant_with_warmup: t < W: t / W; then 1.
 
-/usr/bin/python3 tests/golden/optim/gen_schedules.py > tests/golden/optim/schedules.json
+Cross-checked (official.py), tolerance 1e-15: warmup_linear_decay against AlgoPerf's own
+create_lr_schedule_fn of the momentum and Nesterov JAX baselines (from $TRAINPERF_ALGOPERF, lr 1),
+all three against the same compositions of optax.linear_schedule / polynomial_schedule /
+constant_schedule / join_schedules (float64).
+Run with (after scripts/install-deps.sh --with-reference):
+  ~/.cache/trainperf/venv/bin/python tests/golden/optim/gen_schedules.py > tests/golden/optim/schedules.json
 """
 import json
+import types
+
+import official
 
 
 def polynomial(count, init, end, steps):
@@ -62,4 +70,58 @@ out = {
         {"total": total, "warmup_factor": wf, "values": [constant_with_warmup(t, total, wf) for t in range(total + 5)]}
         for total, wf in [(20, 0.1), (7, 0.0)]],
 }
-print(json.dumps(out, indent=1))
+
+
+def optax_schedules():
+    official.jax64()
+    import optax
+
+    def lin(init, end, steps):
+        return optax.polynomial_schedule(init_value=init, end_value=end, power=1, transition_steps=steps)
+
+    def wld(total, wf, dsf, end):
+        w = int(wf * total)
+        return optax.join_schedules([optax.linear_schedule(0.0, 1.0, w), lin(1.0, end, int((total - w) * dsf))], [w])
+
+    def wsd(total, wf, df, end):
+        w = int(wf * total)
+        start = max(w, total - int(df * total))
+        return optax.join_schedules([optax.linear_schedule(0.0, 1.0, w), optax.constant_schedule(1.0),
+                                     lin(1.0, end, total - start)], [w, start])
+
+    def cww(total, wf):
+        w = int(wf * total)
+        return optax.join_schedules([optax.linear_schedule(0.0, 1.0, w), optax.constant_schedule(1.0)], [w])
+
+    return {"warmup_linear_decay": lambda c: wld(c["total"], c["warmup_factor"], c["decay_steps_factor"],
+                                                 c["end_factor"]),
+            "warmup_stable_decay": lambda c: wsd(c["total"], c["warmup_factor"], c["decay_fraction"], c["end_factor"]),
+            "constant_with_warmup": lambda c: cww(c["total"], c["warmup_factor"])}
+
+
+def check(kind, make, official_name, likely):
+    for i, case in enumerate(out[kind]):
+        fn = make(case)
+        official.compare(f"{kind} case {i}", {"values": case["values"]},
+                         {"values": [float(fn(t)) for t in range(len(case["values"]))]}, official_name, 1e-15, likely)
+
+
+try:
+    for kind, make in optax_schedules().items():
+        check(kind, make, f"optax schedules ({official.version('optax')})",
+              "optax.polynomial_schedule clips the count to [0, transition_steps]; join_schedules shifts by the "
+              "boundary")
+except ImportError as exc:
+    official.unavailable("schedules", "optax", exc)
+for base in ("momentum", "nesterov"):
+    rel = f"algorithms/archived_paper_baselines/{base}/jax/submission.py"
+    fns = official.algoperf_definitions(rel, ["create_lr_schedule_fn"], f"warmup_linear_decay (AlgoPerf {base})")
+    if fns:
+        def make(c, fn=fns[0]):
+            hp = types.SimpleNamespace(learning_rate=1.0, warmup_factor=c["warmup_factor"], end_factor=c["end_factor"],
+                                       decay_steps_factor=c["decay_steps_factor"])
+            return fn(c["total"], hp)
+        check("warmup_linear_decay", make, f"AlgoPerf {rel} create_lr_schedule_fn{official.checkout_commit()}",
+              "AlgoPerf: W = int(warmup_factor * step_hint), decay over int((step_hint - W) * decay_steps_factor)")
+
+official.emit(json.dumps(out, indent=1))

@@ -9,6 +9,8 @@ import json
 
 import torch
 
+import official
+
 torch.set_default_dtype(torch.float64)
 _g = torch.Generator().manual_seed(2025)
 X = torch.randn(6, 4, generator=_g)
@@ -29,6 +31,11 @@ def grads(params):
     return [w.grad, b.grad]
 
 
+def initial():
+    """The initial point [W0, B0], as new tensors."""
+    return [W0.clone(), B0.clone()]
+
+
 def snapshot(params):
     return {"w": params[0].flatten().tolist(), "b": params[1].tolist()}
 
@@ -36,4 +43,4 @@ def snapshot(params):
 def dump(cases):
     out = {"X": X.tolist(), "Y": Y.tolist(), "W0": W0.tolist(), "B0": B0.tolist(), "loss": LOSS}
     out.update(cases)
-    print(json.dumps(out, indent=1))
+    official.emit(json.dumps(out, indent=1))

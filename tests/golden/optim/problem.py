@@ -26,6 +26,16 @@ def grads(w, b):
     return [w.grad, b.grad]
 
 
+def grads_list(params):
+    """grads for a list [w, b] (the form official.optax_trajectory calls)."""
+    return grads(*params)
+
+
+def initial():
+    """The initial point [W0, B0], as new tensors."""
+    return [W0.clone(), B0.clone()]
+
+
 def run(update, steps):
     """update(params, grads, t) changes params in place; returns the trajectory after each step."""
     params = [W0.clone(), B0.clone()]
