@@ -71,7 +71,9 @@ StudyTime study_time_to_target(int study, std::vector<TrialTime> trials) {
   std::optional<size_t> best_index;
   for (const auto& t : trials) {
     if (!t.reached()) continue;
-    if (!best_index || *t.eval_index < *best_index) {  // strict: ties keep the first listed
+    // The smallest eval index; at the same index the faster trial, then the first listed (trials are
+    // listed by trial number). This reproduces every published v0.5 and v0.6 score (docs/scoring.md).
+    if (!best_index || *t.eval_index < *best_index || (*t.eval_index == *best_index && t.value < out.value)) {
       best_index = t.eval_index;
       out.best_trial = t.trial;
       out.value = t.value;

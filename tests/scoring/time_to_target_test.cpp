@@ -123,8 +123,19 @@ TEST(ScoringTimeToTarget, StudyTakesTheSmallestEvalIndexNotTheSmallestTime) {
   EXPECT_EQ(s.value, 20);
 }
 
-TEST(ScoringTimeToTarget, StudyTiesGoToTheFirstTrialListed) {
-  auto s = study_time_to_target(0, {never(1), reached_at(2, 3, 30), reached_at(3, 3, 25)});
+TEST(ScoringTimeToTarget, StudyTiesAtOneEvalIndexGoToTheFasterTrial) {
+  // AlgoPerf v0.6 external tuning, shampoo, fastmri study 0: trials 2 and 5 first meet the target at
+  // the same eval, after 841.2 s and 640.8 s; the published score counts 640.8 s.
+  auto s = study_time_to_target(0, {never(1), reached_at(2, 3, 841.2), reached_at(5, 3, 640.8)});
+  EXPECT_EQ(s.best_trial, 5);
+  EXPECT_EQ(s.value, 640.8);
+  // A later eval index loses even when faster.
+  s = study_time_to_target(0, {reached_at(1, 4, 100), reached_at(2, 3, 841.2), reached_at(5, 3, 640.8)});
+  EXPECT_EQ(s.best_trial, 5);
+}
+
+TEST(ScoringTimeToTarget, StudyTiesInIndexAndTimeGoToTheLowerTrialNumber) {
+  auto s = study_time_to_target(0, {never(1), reached_at(2, 3, 30), reached_at(3, 3, 30)});
   EXPECT_EQ(s.best_trial, 2);
   EXPECT_EQ(s.value, 30);
 }
