@@ -83,8 +83,28 @@ if(TRAINPERF_CUDA)
   unset(CMAKE_CUDA_ARCHITECTURES)  # Caffe2 takes TORCH_CUDA_ARCH_LIST and warns about this one
   list(APPEND CMAKE_PREFIX_PATH "${_prefix}")
   find_package(Torch REQUIRED)
-  # TorchConfig puts the wheel's include/ (with its fmt) on the torch target: take the overlay.
-  set_target_properties(torch PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${TRAINPERF_TORCH_INCLUDE_DIRS}")
+  # TorchConfig and Caffe2's targets put the wheel's include/ (with its fmt) on the include path:
+  # every imported LibTorch target gets the overlay instead (other directories, CUDA's, stay).
+  foreach(_t torch torch_library torch_cpu torch_cpu_library torch_cuda torch_cuda_library c10 c10_cuda)
+    if(NOT TARGET ${_t})
+      continue()
+    endif()
+    get_target_property(_dirs ${_t} INTERFACE_INCLUDE_DIRECTORIES)
+    if(NOT _dirs)
+      continue()
+    endif()
+    set(_new "")
+    foreach(_d IN LISTS _dirs)
+      if(_d MATCHES "^${TRAINPERF_TORCH_DIR}/include(/torch/csrc/api/include)?$")
+        continue()
+      endif()
+      list(APPEND _new "${_d}")
+    endforeach()
+    list(APPEND _new ${TRAINPERF_TORCH_INCLUDE_DIRS})
+    list(REMOVE_DUPLICATES _new)
+    set_target_properties(${_t} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_new}"
+                                           INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_new}")
+  endforeach()
   # --no-as-needed: nothing in trainperf calls into libtorch_cuda directly, but loading it is what
   # registers the CUDA backend (without it `--device cuda` sees no device).
   target_link_libraries(trainperf_torch INTERFACE -Wl,--no-as-needed ${TORCH_LIBRARIES} -Wl,--as-needed)
