@@ -51,6 +51,11 @@ if(NOT _abi STREQUAL "1")
           "(_GLIBCXX_USE_CXX11_ABI=0); Debian's libraries use the C++11 ABI. Install a wheel built with it "
           "(every torch >= 2.7 wheel from PyPI is).")
 endif()
+string(REGEX REPLACE "[+].*" "" _torch_numeric "${TRAINPERF_TORCH_VERSION}")
+if(_torch_numeric VERSION_LESS 2.2)
+  message(FATAL_ERROR "trainperf: torch ${TRAINPERF_TORCH_VERSION} at ${_prefix} is too old: LibTorch >= 2.2 is needed "
+          "(C++20 headers, optimizer state keyed by TensorImpl*); scripts/requirements.txt pins the tested one.")
+endif()
 get_filename_component(TRAINPERF_TORCH_DIR "${_prefix}/../.." ABSOLUTE)
 message(STATUS "trainperf: LibTorch ${TRAINPERF_TORCH_VERSION} from ${TRAINPERF_TORCH_DIR} (python ${TRAINPERF_PYTHON}, CUDA ${TRAINPERF_TORCH_CUDA})")
 
