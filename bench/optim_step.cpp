@@ -191,7 +191,8 @@ std::string shapes_arg() {
 nlohmann::json python_timings(int threads, int warmup, int repeats) {
   return bench::run_python_reference(
       "optim_step_ref.py",
-      fmt::format("--threads {} --warmup {} --repeats {} --shapes {}", threads, warmup, repeats, shapes_arg()));
+      fmt::format("--threads {} --warmup {} --repeats {} --shapes {} --malloc {}", threads, warmup, repeats,
+                  shapes_arg(), malloc_settings().applied ? "fixed" : "default"));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Python reference for bench/optim_step.cpp: torch.optim.AdamW and torch.optim.SGD(momentum=0.9) steps
 on the same parameter shapes, float32, fixed random gradients, default torch.optim settings (on CPU that
 is the per-tensor loop, as trainperf's optimizers).
@@ -9,6 +9,8 @@ import json
 import time
 
 import torch
+
+from ref_support import configure_malloc
 
 
 def time_steps(make, shapes, warmup, repeats):
@@ -34,7 +36,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--shapes", required=True, help="comma-separated shapes like 1024x1024,512")
+    ap.add_argument("--malloc", choices=["fixed", "default"], default="fixed",
+                    help="glibc allocator thresholds, as the C++ side (bench_optim_step passes its own)")
     args = ap.parse_args()
+    configure_malloc(args.malloc)
     torch.set_num_threads(args.threads)
     shapes = [[int(d) for d in s.split("x")] for s in args.shapes.split(",")]
     adamw = time_steps(lambda ps: torch.optim.AdamW(ps, lr=1e-3), shapes, args.warmup, args.repeats)

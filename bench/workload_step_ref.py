@@ -19,7 +19,6 @@ Prints one JSON line: {"steps_per_second": [..per repeat..], "data_fraction": [.
 "flops_per_step": forward+backward FLOPs of one step counted by torch.utils.flop_counter, ...}.
 """
 import argparse
-import ctypes
 import gzip
 import json
 import math
@@ -28,6 +27,8 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from ref_support import configure_malloc
 
 
 def read_idx(path):
@@ -65,15 +66,6 @@ class NAdamW(torch.optim.Optimizer):
                 look = st["m"].mul(b1).add_(g, alpha=1 - b1)
                 denom = (st["v"].sqrt() / math.sqrt(1 - b2 ** t)).add_(group["eps"])
                 p.addcdiv_(look, denom, value=-group["lr"] / (1 - b1 ** t))
-
-
-def configure_malloc(mode):
-    """As trainperf's configure_malloc(): heap blocks up to 32 MiB, trim only above 128 MiB free."""
-    if mode != "fixed":
-        return False
-    libc = ctypes.CDLL("libc.so.6")
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 128 << 20))
 
 
 def with_memory_format(x, fmt):
