@@ -11,8 +11,13 @@
 
 namespace trainperf {
 
+// JSON `null` in a search space or point (AlgoPerf's muon submission: "muon_adjust_lr": null).
+struct HNone {
+  bool operator==(const HNone&) const { return true; }
+};
+
 // One hyperparameter value as it appears in a search-space JSON file.
-using HValue = std::variant<double, int64_t, bool, std::string>;
+using HValue = std::variant<double, int64_t, bool, std::string, HNone>;
 
 // A point in a search space: name -> typed value. Numeric reads accept both int and double.
 class Hyperparameters {
@@ -25,7 +30,8 @@ class Hyperparameters {
   double number_or(const std::string& name, double fallback) const;
   int64_t integer(const std::string& name) const;
   bool boolean(const std::string& name) const;
-  std::string string(const std::string& name) const;
+  std::string string(const std::string& name) const;  // a null value reads as "none"
+  bool is_none(const std::string& name) const;          // set, and JSON null
 
   void set(const std::string& name, HValue v) { values_[name] = std::move(v); }
   const std::map<std::string, HValue>& values() const { return values_; }

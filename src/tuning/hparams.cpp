@@ -20,7 +20,8 @@ std::string type_name(const HValue& v) {
     case 0: return "number";
     case 1: return "integer";
     case 2: return "bool";
-    default: return "string";
+    case 3: return "string";
+    default: return "null";
   }
 }
 
@@ -29,11 +30,17 @@ HValue to_hvalue(const json& j, const std::string& where) {
   if (j.is_number_integer()) return j.get<int64_t>();
   if (j.is_number()) return j.get<double>();
   if (j.is_string()) return j.get<std::string>();
-  throw SearchSpaceError(where + ": expected a number, bool or string, got " + j.dump());
+  if (j.is_null()) return HNone{};
+  throw SearchSpaceError(where + ": expected a number, bool, string or null, got " + j.dump());
 }
 
 json to_json_value(const HValue& v) {
-  return std::visit([](const auto& x) { return json(x); }, v);
+  return std::visit(
+      [](const auto& x) -> json {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, HNone>) return nullptr;
+        else return json(x);
+      },
+      v);
 }
 
 Hyperparameters point_from_json(const json& j, const std::string& where) {
@@ -83,7 +90,13 @@ bool Hyperparameters::boolean(const std::string& name) const {
 std::string Hyperparameters::string(const std::string& name) const {
   const HValue& v = at(name);
   if (auto s = std::get_if<std::string>(&v)) return *s;
+  if (std::holds_alternative<HNone>(v)) return "none";
   throw std::invalid_argument("hyperparameter '" + name + "' is a " + type_name(v) + ", not a string");
+}
+
+bool Hyperparameters::is_none(const std::string& name) const {
+  auto it = values_.find(name);
+  return it != values_.end() && std::holds_alternative<HNone>(it->second);
 }
 
 std::string Hyperparameters::to_json() const {

@@ -37,7 +37,7 @@ TEST(SearchSpace, NadamWPublishedPointsAreCompiledIn) {
   const SearchSpace s = submissions().find("nadamw").search_space();
   ASSERT_TRUE(s.is_list());
   ASSERT_EQ(s.points().size(), 5u);
-  EXPECT_DOUBLE_EQ(s.point(1, 0).number("learning_rate"), 8.445e-4);
+  EXPECT_DOUBLE_EQ(s.point(1, 0).number("learning_rate"), 8.445074561975979e-4);  // the published digits
   EXPECT_DOUBLE_EQ(s.point(4, 0).number("dropout_rate"), 0.1);
   const Hyperparameters self = submissions().find("nadamw").self_tuning_config();
   EXPECT_EQ(self.values(), s.point(4, 0).values());  // self-tuning = point 5
@@ -129,4 +129,26 @@ TEST(Hyperparameters, TypedAccessAndErrors) {
   EXPECT_THROW(h.number("nope"), std::out_of_range);
   auto round = Hyperparameters::from_json(h.to_json(), "rt");
   EXPECT_EQ(round.values(), h.values());
+}
+
+TEST(Hyperparameters, JsonNullIsAcceptedAndReadsAsNone) {
+  // AlgoPerf's muon submission ships "muon_adjust_lr": null in its search space.
+  auto s = SearchSpace::parse(R"([{"learning_rate": 0.02, "muon_adjust_lr": null}])", "muon.json");
+  const Hyperparameters h = s.point(0, 0);
+  EXPECT_TRUE(h.is_none("muon_adjust_lr"));
+  EXPECT_FALSE(h.is_none("learning_rate"));
+  EXPECT_FALSE(h.is_none("missing"));
+  EXPECT_EQ(h.string("muon_adjust_lr"), "none");
+  EXPECT_THROW(h.number("muon_adjust_lr"), std::invalid_argument);
+  // Written back as null (hparams.json), and read again as the same point.
+  EXPECT_NE(h.to_json().find("\"muon_adjust_lr\": null"), std::string::npos);
+  EXPECT_EQ(Hyperparameters::from_json(h.to_json(), "rt").values(), h.values());
+  // In the distribution form too.
+  auto d = SearchSpace::parse(R"({"lr": {"min": 1e-3, "max": 1e-2, "scaling": "log"},
+                                  "adjust": {"feasible_points": [null]}})",
+                              "space.json");
+  EXPECT_TRUE(d.point(0, 1).is_none("adjust"));
+  // Other JSON types are still refused, naming the key.
+  EXPECT_NE(hparams_error_of(R"([{"lr": [1, 2]}])").find("'lr': expected a number, bool, string or null"),
+            std::string::npos);
 }
