@@ -68,8 +68,15 @@ void add_bench_command(CLI::App& app) {
   cmd->callback([args] {
     const BenchRequest r = finish(*args);
     const auto trials = plan_trials(r, self_executable());
-    const int failures = run_planned(trials, r.jobs, std::cout);
+    int held = 0;
+    const int failures = run_planned(trials, r.jobs, std::cout, &held);
     fmt::print("\n{} trials planned, {} failed; logs in {}\n", trials.size(), failures, r.experiment_dir.string());
+    if (held)
+      throw std::runtime_error(fmt::format(
+          "{} trial(s) are held by another process (running elsewhere, or left by a coordinator that died) "
+          "and are not finished: not scoring studies that are still running; rerun the same command when "
+          "they are done",
+          held));
 
     // Score what is there (our workloads' own targets) and write the report next to the logs.
     scoring::ScoreOptions options;

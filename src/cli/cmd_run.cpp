@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "runner/experiment.h"
+#include "tuning/plan.h"
 
 namespace trainperf::cli {
 
@@ -18,6 +19,7 @@ struct RunArgs {
 };
 
 void run(const RunArgs& args, const CLI::App& cmd) {
+  die_with_coordinator();  // a trial started by `bench` does not outlive it
   StudyRequest req = args.request;
   req.ruleset = args.ruleset == "self" ? Ruleset::Self : Ruleset::External;
   req.rules = args.rules == "v0.5" ? RulesVersion::V05 : RulesVersion::V06;

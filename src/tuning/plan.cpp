@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,8 +99,17 @@ pid_t spawn(const PlannedTrial& t, bool to_log) {
   std::vector<char*> argv;
   for (const auto& a : t.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The trial's environment: ours, and the coordinator's pid (die_with_coordinator()).
+  const std::string coordinator = std::string(kCoordinatorPidVariable) + "=" + std::to_string(::getpid());
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, kCoordinatorPidVariable, std::strlen(kCoordinatorPidVariable)) != 0 ||
+        (*e)[std::strlen(kCoordinatorPidVariable)] != '=')
+      envp.push_back(*e);
+  envp.push_back(const_cast<char*>(coordinator.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + t.argv[0] + ": " + std::strerror(rc));
   return pid;
@@ -108,7 +121,24 @@ std::string describe(const PlannedTrial& t) {
 
 }  // namespace
 
-int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out) {
+void die_with_coordinator() {
+  const char* value = std::getenv(kCoordinatorPidVariable);
+  if (!value || !*value) return;
+  char* end = nullptr;
+  const long coordinator = std::strtol(value, &end, 10);
+  if (*end != '\0' || coordinator <= 0)
+    throw std::invalid_argument(fmt::format("{}='{}' is not a process id", kCoordinatorPidVariable, value));
+  // The signal is armed first, then the parent checked: a coordinator that died in between is caught
+  // by the check, one that dies later by the signal.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+    throw std::runtime_error(std::string("prctl(PR_SET_PDEATHSIG): ") + std::strerror(errno));
+  if (::getppid() != static_cast<pid_t>(coordinator))
+    throw std::runtime_error(fmt::format("the trial's coordinator (pid {}) has exited; not starting the trial "
+                                         "(rerun the bench command to run it)", coordinator));
+}
+
+int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out, int* held) {
+  if (held) *held = 0;
   std::vector<const PlannedTrial*> todo;
   for (const auto& t : trials) {
     if (TrialLog::is_finished(t.dir))
@@ -148,9 +178,13 @@ int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream&
     if (TrialLog::is_finished(t->dir)) {
       const auto j = TrialLog::read_result(t->dir);
       what = j.value("status", std::string("?"));
-      if (!j["time_to_target"].is_null()) what += fmt::format(", time to target {:.2f} s", j["time_to_target"].get<double>());
+      if (j.contains("time_to_target") && j["time_to_target"].is_number())
+        what += fmt::format(", time to target {:.2f} s", j["time_to_target"].get<double>());
     } else if (ok) {
-      what = "skipped (another process holds it)";
+      // Not finished here: running in another process (or an orphan of a coordinator that died).
+      what = "not finished: another process holds it (still running elsewhere?)";
+      ++failures;
+      if (held) ++*held;
     }
     if (!ok) {
       ++failures;

@@ -45,7 +45,19 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& request, const std::st
 std::string shell_command(const std::vector<std::string>& argv);
 
 // Runs the planned trials, `jobs` at a time, each in its own process; returns how many failed.
-int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out);
+// A trial that another process holds (its lock is taken: still running elsewhere, or an orphan of a
+// coordinator that died) is not finished here: it is counted in *held (and as failed), so that a
+// caller never scores its study as complete.
+int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out, int* held = nullptr);
+
+// The environment variable run_planned gives each trial process: the coordinator's pid.
+inline constexpr const char* kCoordinatorPidVariable = "TRAINPERF_COORDINATOR_PID";
+
+// Called first by `trainperf run`: when started by run_planned, the trial is killed (SIGKILL) as soon
+// as its coordinator dies, whatever kills it (a kill of its pid, a scheduler's time limit, the OOM
+// killer), and refuses to start if the coordinator is already gone. Finished trials are untouched
+// (their files are complete); the partial one is rerun by the next `bench`.
+void die_with_coordinator();
 
 // This executable's path (for commands that re-invoke trainperf).
 std::string self_executable();

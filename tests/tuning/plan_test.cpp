@@ -1,6 +1,11 @@
 // Trial plans, seeds, suites and experiment-configuration checks.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +15,7 @@
 #include "runner/experiment.h"
 #include "tuning/plan.h"
 #include "tuning/suites.h"
+#include "support/cli.h"
 
 using namespace trainperf;
 namespace fs = std::filesystem;
@@ -103,7 +109,9 @@ TEST(RunPlanned, ATrialThatCannotStartCountsAsFailedAndTheOthersStillRun) {
   PlannedTrial ok = missing;
   ok.submission_name = "fine";
   ok.dir = root / "fine" / "trial_1";
-  ok.argv = {"/bin/true"};
+  // Finishes its trial: writes the result file, as `trainperf run` does last.
+  ok.argv = {"/bin/sh", "-c", "mkdir -p '" + ok.dir.string() + "' && echo '{\"status\": \"ok\"}' > '" +
+                                  (ok.dir / "trial_result.json").string() + "'"};
   std::ostringstream out;
   EXPECT_EQ(run_planned({missing, ok}, 1, out), 1);
   EXPECT_NE(out.str().find("ghost / study_0 / fmnist_mlp / trial_1: failed (cannot start /nonexistent/trainperf-binary"),
@@ -111,5 +119,108 @@ TEST(RunPlanned, ATrialThatCannotStartCountsAsFailedAndTheOthersStillRun) {
       << out.str();
   EXPECT_NE(out.str().find("fine / study_0 / fmnist_mlp / trial_1"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("[2/2]"), std::string::npos) << out.str();
+  fs::remove_all(root);
+}
+
+TEST(RunPlanned, ATrialHeldByAnotherProcessIsNotFinished) {
+  // A trial command that exits 0 without a result file: what `trainperf run` does when another
+  // process holds the trial's lock (a coordinator's orphan still running it).
+  const fs::path root = fs::temp_directory_path() / ("trainperf_held_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  PlannedTrial t;
+  t.submission_name = "held";
+  t.workload = "fmnist_mlp";
+  t.dir = root / "held" / "trial_1";
+  t.argv = {"/bin/true"};
+  std::ostringstream out;
+  int held = -1;
+  EXPECT_EQ(run_planned({t}, 1, out, &held), 1);
+  EXPECT_EQ(held, 1);
+  EXPECT_NE(out.str().find("not finished: another process holds it"), std::string::npos) << out.str();
+  fs::remove_all(root);
+}
+
+namespace {
+// The pids whose parent is `parent` (from /proc/<pid>/stat).
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z') out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+bool alive(pid_t pid) { return ::kill(pid, 0) == 0 && fs::exists("/proc/" + std::to_string(pid)); }
+}  // namespace
+
+TEST(RunPlanned, TrialsDieWithTheirCoordinator) {
+  // The coordinator alone is killed (its pid, as a scheduler's time limit or the OOM killer does):
+  // its running trial must not go on as an orphan holding the trial's lock.
+  const fs::path root = fs::temp_directory_path() / ("trainperf_orphan_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  PlannedTrial t;
+  t.submission_name = "nadamw";
+  t.workload = "fmnist_mlp";
+  t.dir = root / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_1";
+  t.argv = {TRAINPERF_CLI, "run",     "--workload", "fmnist_mlp", "--submission", "nadamw", "--ruleset", "self",
+            "--threads",   "1",       "--max-runtime", "300",    "--experiment-dir", root.string()};
+  const pid_t coordinator = ::fork();
+  ASSERT_GE(coordinator, 0);
+  if (coordinator == 0) {
+    std::ostringstream out;
+    run_planned({t}, 2, out);  // jobs 2: the trial's output goes to its .log
+    ::_exit(0);
+  }
+  pid_t trial = -1;
+  for (int i = 0; i < 200 && trial < 0; ++i) {  // up to 10 s for the trial to start
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto kids = children_of(coordinator);
+    if (!kids.empty()) trial = kids.front();
+  }
+  ASSERT_GT(trial, 0) << "the trial process did not start";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let it reach training
+  ASSERT_TRUE(alive(trial));
+  ::kill(coordinator, SIGKILL);
+  int status = 0;
+  ::waitpid(coordinator, &status, 0);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {  // up to 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gone = !alive(trial);
+  }
+  EXPECT_TRUE(gone) << "trial " << trial << " outlived its coordinator";
+  if (!gone) ::kill(trial, SIGKILL);
+  EXPECT_FALSE(fs::exists(t.dir / "trial_result.json"));  // unfinished: the next bench reruns it
+  fs::remove_all(root);
+}
+
+TEST(RunPlanned, ATrialWhoseCoordinatorIsGoneDoesNotStart) {
+  // Started with a coordinator pid that is not its parent (the coordinator died before the trial got
+  // going): it refuses, naming the reason, and writes nothing.
+  const fs::path root = fs::temp_directory_path() / ("trainperf_nocoord_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const auto r = trainperf::testing::run_cli(
+      "run --workload fmnist_mlp --submission nadamw --ruleset self --max-steps 2 --experiment-dir " +
+      root.string() + " --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;  // without the variable: a normal run
+  fs::remove_all(root);
+  ::setenv(kCoordinatorPidVariable, "1", 1);
+  const auto refused = trainperf::testing::run_cli(
+      "run --workload fmnist_mlp --submission nadamw --ruleset self --max-steps 2 --experiment-dir " +
+      root.string() + " --threads 1");
+  ::unsetenv(kCoordinatorPidVariable);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("coordinator (pid 1) has exited"), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(root / "nadamw"));
   fs::remove_all(root);
 }
