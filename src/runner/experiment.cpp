@@ -190,6 +190,8 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       outcomes.push_back(o);
       continue;
     }
+    if (const auto problem = TrialLog::corrupt_result(o.dir))
+      fmt::print(out, "\ntrial {}: {}; the trial is unfinished and runs again\n", trial, *problem);
     if (TrialLog::is_finished(o.dir)) {
       fmt::print(out, "\ntrial {}: already finished in {} (files kept)\n", trial, o.dir.string());
       o.skipped = true;

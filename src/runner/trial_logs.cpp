@@ -1,5 +1,7 @@
 #include "runner/trial_logs.h"
 
+#include <variant>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -106,11 +108,40 @@ void TrialLog::finish(const TrialResult& result) {
   write_json("trial_result.json", to_json(result));
 }
 
-bool TrialLog::is_finished(const fs::path& dir) { return fs::exists(dir / "trial_result.json"); }
+namespace {
+// The parsed result, or the reason it is not one.
+std::variant<nlohmann::json, std::string> parse_result(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return file.string() + ": cannot be read";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    return file.string() + ": not valid JSON (" + e.what() + ")";
+  }
+  if (!j.is_object() || !j.contains("status") || !j["status"].is_string())
+    return file.string() + ": not a trial result (no \"status\")";
+  return j;
+}
+}  // namespace
+
+bool TrialLog::is_finished(const fs::path& dir) {
+  const fs::path file = dir / "trial_result.json";
+  return fs::exists(file) && std::holds_alternative<nlohmann::json>(parse_result(file));
+}
+
+std::optional<std::string> TrialLog::corrupt_result(const fs::path& dir) {
+  const fs::path file = dir / "trial_result.json";
+  if (!fs::exists(file)) return std::nullopt;
+  auto r = parse_result(file);
+  if (auto* problem = std::get_if<std::string>(&r)) return *problem;
+  return std::nullopt;
+}
 
 nlohmann::json TrialLog::read_result(const fs::path& dir) {
-  std::ifstream in(dir / "trial_result.json");
-  return nlohmann::json::parse(in);
+  auto r = parse_result(dir / "trial_result.json");
+  if (auto* problem = std::get_if<std::string>(&r)) throw std::runtime_error(*problem);
+  return std::get<nlohmann::json>(r);
 }
 
 }  // namespace trainperf

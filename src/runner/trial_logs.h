@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -37,7 +38,13 @@ class TrialLog {
   void append_eval(const EvalRecord& record);
   void finish(const TrialResult& result);
 
+  // Finished: trial_result.json exists and is a JSON object with a "status" (a truncated or corrupt
+  // one marks an unfinished trial, which is rerun).
   static bool is_finished(const std::filesystem::path& dir);
+  // What is wrong with a trial_result.json that exists but does not mark the trial finished
+  // ("<file>: <problem>"); nullopt when it is valid or absent.
+  static std::optional<std::string> corrupt_result(const std::filesystem::path& dir);
+  // Throws std::runtime_error naming the file when it cannot be read as a trial result.
   static nlohmann::json read_result(const std::filesystem::path& dir);
 
  private:

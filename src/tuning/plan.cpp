@@ -141,10 +141,13 @@ int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream&
   if (held) *held = 0;
   std::vector<const PlannedTrial*> todo;
   for (const auto& t : trials) {
-    if (TrialLog::is_finished(t.dir))
+    if (TrialLog::is_finished(t.dir)) {
       fmt::print(out, "[done] {} (finished earlier; kept)\n", describe(t));
-    else
-      todo.push_back(&t);
+      continue;
+    }
+    if (const auto problem = TrialLog::corrupt_result(t.dir))
+      fmt::print(out, "[rerun] {}: {}; runs again\n", describe(t), *problem);
+    todo.push_back(&t);
   }
   fmt::print(out, "{} of {} trials to run, {} at a time\n", todo.size(), trials.size(), jobs);
   out.flush();

@@ -88,3 +88,31 @@ TEST(TrialLogs, UnwritableDirectoryIsNamed) {
   }
   fs::remove_all(base);
 }
+
+TEST(TrialLogs, ACorruptResultMarksAnUnfinishedTrialAndNamesTheFile) {
+  const fs::path d = logs_fresh_dir("corrupt");
+  fs::create_directories(d);
+  const fs::path file = d / "trial_result.json";
+  for (const std::string& text : {std::string("{\"status\": \"reached_tar"), std::string("[1, 2]"),
+                                  std::string("{\"time_to_target\": 3}")}) {
+    std::ofstream(file) << text;
+    EXPECT_FALSE(TrialLog::is_finished(d)) << text;
+    const auto problem = TrialLog::corrupt_result(d);
+    ASSERT_TRUE(problem.has_value()) << text;
+    EXPECT_NE(problem->find(file.string()), std::string::npos) << *problem;
+    try {
+      TrialLog::read_result(d);
+      ADD_FAILURE() << "read_result accepted " << text;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    }
+  }
+  // The rerun starts clean (the corrupt file goes with the rest of the attempt).
+  { TrialLog log(d); }
+  EXPECT_FALSE(fs::exists(file));
+  std::ofstream(file) << R"({"status": "reached_targets", "time_to_target": 1.5})";
+  EXPECT_TRUE(TrialLog::is_finished(d));
+  EXPECT_FALSE(TrialLog::corrupt_result(d).has_value());
+  EXPECT_EQ(TrialLog::read_result(d)["status"], "reached_targets");
+  fs::remove_all(d);
+}

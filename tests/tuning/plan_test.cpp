@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "runner/experiment.h"
+#include "runner/trial_logs.h"
 #include "tuning/plan.h"
 #include "tuning/suites.h"
 #include "support/cli.h"
@@ -222,5 +223,35 @@ TEST(RunPlanned, ATrialWhoseCoordinatorIsGoneDoesNotStart) {
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("coordinator (pid 1) has exited"), std::string::npos) << refused.output;
   EXPECT_FALSE(fs::exists(root / "nadamw"));
+  fs::remove_all(root);
+}
+
+TEST(RunPlanned, ACorruptResultIsRerunNotCountedAsDone) {
+  const fs::path root = fs::temp_directory_path() / ("trainperf_corrupt_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  // `trainperf run` on a folder whose trial_1 holds a truncated trial_result.json (a killed write on a
+  // file system without atomic renames, a disk error): it names the file and runs the trial again.
+  const std::string args = "run --workload fmnist_mlp --submission nadamw --ruleset self --max-steps 2 --threads 1 "
+                           "--experiment-dir " + root.string();
+  ASSERT_EQ(trainperf::testing::run_cli(args).exit_code, 0);
+  const fs::path dir = root / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_1";
+  ASSERT_TRUE(TrialLog::is_finished(dir));
+  std::ofstream(dir / "trial_result.json") << "{\"status\": \"reach";
+  const auto again = trainperf::testing::run_cli(args);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find((dir / "trial_result.json").string() + ": not valid JSON"), std::string::npos)
+      << again.output;
+  EXPECT_TRUE(TrialLog::is_finished(dir));
+  // bench's loop does not count it as done either.
+  std::ofstream(dir / "trial_result.json") << "{\"status\": \"reach";
+  PlannedTrial t;
+  t.submission_name = "nadamw";
+  t.workload = "fmnist_mlp";
+  t.dir = dir;
+  t.argv = {"/bin/true"};
+  std::ostringstream out;
+  run_planned({t}, 1, out);
+  EXPECT_NE(out.str().find("[rerun]"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("[done]"), std::string::npos) << out.str();
   fs::remove_all(root);
 }
