@@ -27,7 +27,7 @@ TEST(Plugin, ExampleRunsInBothRulesets) {
 TEST(Plugin, OtherApiVersionIsRefused) {
   auto r = run_cli(std::string("run -w fmnist_mlp --submission ") + TRAINPERF_EXAMPLE_PLUGIN_API0 + " --max-steps 1");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("was built against trainperf API version 0, but this trainperf has API version 1"),
+  EXPECT_NE(r.output.find("was built against trainperf API version 0, but this trainperf has API version 2"),
             std::string::npos)
       << r.output;
 }
