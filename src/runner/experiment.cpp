@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <sys/file.h>
 #include <unistd.h>
 #include <ostream>
@@ -27,7 +28,15 @@ uint64_t search_seed(uint64_t base, int study, const std::string& workload) {
 }
 
 torch::Device parse_device(const std::string& name) {
-  torch::Device d(name);  // throws on garbage
+  std::optional<torch::Device> parsed;
+  try {
+    parsed.emplace(name);
+  } catch (const c10::Error&) {  // LibTorch's message is a stack trace
+    throw std::invalid_argument("unknown device '" + name + "' (cpu, cuda or cuda:N)");
+  }
+  const torch::Device d = *parsed;
+  if (!d.is_cpu() && !d.is_cuda())
+    throw std::invalid_argument("device '" + name + "' is not supported by trainperf (cpu, cuda or cuda:N)");
   if (d.is_cuda() && !torch::cuda::is_available())
     throw std::invalid_argument("device '" + name + "' asked for, but this LibTorch build sees no CUDA device");
   return d;

@@ -79,6 +79,17 @@ TEST(Cli, UnknownNamesListTheKnownOnes) {
   EXPECT_TRUE(contains(s.output, "nadamw")) << s.output;
 }
 
+TEST(Cli, AnUnknownDeviceIsExplainedWithoutAStackTrace) {
+  const fs::path exp = fs::temp_directory_path() / ("trainperf_cli_device_" + std::to_string(::getpid()));
+  fs::remove_all(exp);
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --ruleset self --max-steps 1 --device tpu --experiment-dir " +
+                   exp.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.output, "unknown device 'tpu' (cpu, cuda or cuda:N)")) << r.output;
+  EXPECT_FALSE(contains(r.output, "frame #")) << r.output;
+  fs::remove_all(exp);
+}
+
 TEST(Cli, MalformedSearchSpaceNamesFileAndPosition) {
   const fs::path dir = cli_fresh_dir("space");
   fs::create_directories(dir);
