@@ -78,24 +78,25 @@ int main(int argc, char** argv) {
   DataOptions data;
   data.data_dir = data_dir;
   std::string py_args;
+  // The layout both sides use: the workload's own, or the one asked for (then an override of it).
+  std::optional<torch::MemoryFormat> format;
   std::optional<std::optional<torch::MemoryFormat>> format_override;
-  std::string format_name = memory_format;
   try {
     py_args = python_args(workload, data, threads, steps, repeats);
     if (memory_format == "workload") {
-      const auto f = make_workload(workload)->spec().input_memory_format;
-      format_name = !f ? "none" : *f == torch::MemoryFormat::ChannelsLast ? "channels_last" : "contiguous";
+      format = make_workload(workload)->spec().input_memory_format;
     } else {
-      format_override = memory_format == "none"            ? std::optional<torch::MemoryFormat>()
-                        : memory_format == "channels_last" ? std::optional(torch::MemoryFormat::ChannelsLast)
-                                                           : std::optional(torch::MemoryFormat::Contiguous);
+      if (memory_format != "none")
+        format = memory_format == "channels_last" ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+      format_override = format;
     }
-    py_args += fmt::format(" --memory-format {} --malloc {}", format_name,
-                           malloc_settings().applied ? "fixed" : "default");
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return 1;
   }
+  const bool channels_last = format == torch::MemoryFormat::ChannelsLast;
+  const std::string format_name = !format ? "none" : channels_last ? "channels_last" : "contiguous";
+  py_args += fmt::format(" --memory-format {} --malloc {}", format_name, malloc_settings().applied ? "fixed" : "default");
 
   fmt::print("{} + nadamw (self-tuning config), {} threads, {} steps x {} repeats x {} rounds, inputs {}, malloc {}\n",
              workload, threads, steps, repeats, rounds, format_name,
@@ -123,7 +124,7 @@ int main(int argc, char** argv) {
   }
   const bench::Peaks peaks = bench::measure_peaks(threads);
   const bool conv = workload.rfind("fmnist_resnet", 0) == 0;
-  const double peak = conv ? (format_name == "channels_last" ? peaks.conv_nhwc : peaks.conv_nchw) : peaks.gemm;
+  const double peak = conv ? (channels_last ? peaks.conv_nhwc : peaks.conv_nchw) : peaks.gemm;
   auto row = [&](const std::string& name, const std::vector<double>& v) {
     const double m = bench::median(v);
     const std::string mfu = flops ? fmt::format("{:.1f}%", 100 * *flops * m / (peak * 1e9)) : "-";
@@ -148,6 +149,6 @@ int main(int argc, char** argv) {
              flops ? fmt::format("{:.3g}", *flops) : std::string("not counted (torch < 2.1)"));
   fmt::print("peaks on {} thread(s), GFLOP/s: sgemm {:.1f}, 3x3 conv NCHW {:.1f}, NHWC {:.1f}; MFU above is against {}\n",
              threads, peaks.gemm, peaks.conv_nchw, peaks.conv_nhwc,
-             conv ? (format_name == "channels_last" ? "the NHWC conv peak" : "the NCHW conv peak") : "the sgemm peak");
+             conv ? (channels_last ? "the NHWC conv peak" : "the NCHW conv peak") : "the sgemm peak");
   return 0;
 }

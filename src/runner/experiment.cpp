@@ -199,8 +199,6 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       outcomes.push_back(o);
       continue;
     }
-    if (const auto problem = TrialLog::corrupt_result(o.dir))
-      fmt::print(out, "\ntrial {}: {}; the trial is unfinished and runs again\n", trial, *problem);
     if (TrialLog::is_finished(o.dir)) {
       fmt::print(out, "\ntrial {}: already finished in {} (files kept)\n", trial, o.dir.string());
       o.skipped = true;
@@ -208,6 +206,8 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       outcomes.push_back(o);
       continue;
     }
+    if (const auto problem = TrialLog::corrupt_result(o.dir))
+      fmt::print(out, "\ntrial {}: {}; the trial is unfinished and runs again\n", trial, *problem);
     const Hyperparameters hparams =
         space ? space->point(trial - 1, search_seed(r.seed, r.study, spec.name)) : sub.self_tuning_config();
     TrialLog log(o.dir);

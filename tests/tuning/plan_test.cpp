@@ -99,20 +99,27 @@ TEST(ExperimentConfig, DifferentConfigurationIsRefused) {
   fs::remove_all(dir);
 }
 
+namespace {
+// A planned fmnist_mlp trial of `submission` in `dir` whose command is `argv`.
+PlannedTrial planned(const std::string& submission, const fs::path& dir, std::vector<std::string> argv) {
+  PlannedTrial t;
+  t.submission_name = submission;
+  t.workload = "fmnist_mlp";
+  t.dir = dir;
+  t.argv = std::move(argv);
+  return t;
+}
+}  // namespace
+
 TEST(RunPlanned, ATrialThatCannotStartCountsAsFailedAndTheOthersStillRun) {
   const fs::path root = fs::temp_directory_path() / ("trainperf_spawn_" + std::to_string(::getpid()));
   fs::remove_all(root);
-  PlannedTrial missing;
-  missing.submission_name = "ghost";
-  missing.workload = "fmnist_mlp";
-  missing.dir = root / "ghost" / "trial_1";
-  missing.argv = {"/nonexistent/trainperf-binary", "run"};
-  PlannedTrial ok = missing;
-  ok.submission_name = "fine";
-  ok.dir = root / "fine" / "trial_1";
+  const PlannedTrial missing = planned("ghost", root / "ghost" / "trial_1", {"/nonexistent/trainperf-binary", "run"});
+  const fs::path ok_dir = root / "fine" / "trial_1";
   // Finishes its trial: writes the result file, as `trainperf run` does last.
-  ok.argv = {"/bin/sh", "-c", "mkdir -p '" + ok.dir.string() + "' && echo '{\"status\": \"ok\"}' > '" +
-                                  (ok.dir / "trial_result.json").string() + "'"};
+  const PlannedTrial ok = planned("fine", ok_dir, {"/bin/sh", "-c", "mkdir -p '" + ok_dir.string() +
+                                                                        "' && echo '{\"status\": \"ok\"}' > '" +
+                                                                        (ok_dir / "trial_result.json").string() + "'"});
   std::ostringstream out;
   EXPECT_EQ(run_planned({missing, ok}, 1, out), 1);
   EXPECT_NE(out.str().find("ghost / study_0 / fmnist_mlp / trial_1: failed (cannot start /nonexistent/trainperf-binary"),
@@ -128,11 +135,7 @@ TEST(RunPlanned, ATrialHeldByAnotherProcessIsNotFinished) {
   // process holds the trial's lock (a coordinator's orphan still running it).
   const fs::path root = fs::temp_directory_path() / ("trainperf_held_" + std::to_string(::getpid()));
   fs::remove_all(root);
-  PlannedTrial t;
-  t.submission_name = "held";
-  t.workload = "fmnist_mlp";
-  t.dir = root / "held" / "trial_1";
-  t.argv = {"/bin/true"};
+  const PlannedTrial t = planned("held", root / "held" / "trial_1", {"/bin/true"});
   std::ostringstream out;
   int held = -1;
   EXPECT_EQ(run_planned({t}, 1, out, &held), 1);
@@ -169,12 +172,10 @@ TEST(RunPlanned, TrialsDieWithTheirCoordinator) {
   // its running trial must not go on as an orphan holding the trial's lock.
   const fs::path root = fs::temp_directory_path() / ("trainperf_orphan_" + std::to_string(::getpid()));
   fs::remove_all(root);
-  PlannedTrial t;
-  t.submission_name = "nadamw";
-  t.workload = "fmnist_mlp";
-  t.dir = root / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_1";
-  t.argv = {TRAINPERF_CLI, "run",     "--workload", "fmnist_mlp", "--submission", "nadamw", "--ruleset", "self",
-            "--threads",   "1",       "--max-runtime", "300",    "--experiment-dir", root.string()};
+  const PlannedTrial t =
+      planned("nadamw", root / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_1",
+              {TRAINPERF_CLI, "run", "--workload", "fmnist_mlp", "--submission", "nadamw", "--ruleset", "self",
+               "--threads", "1", "--max-runtime", "300", "--experiment-dir", root.string()});
   const pid_t coordinator = ::fork();
   ASSERT_GE(coordinator, 0);
   if (coordinator == 0) {
@@ -244,11 +245,7 @@ TEST(RunPlanned, ACorruptResultIsRerunNotCountedAsDone) {
   EXPECT_TRUE(TrialLog::is_finished(dir));
   // bench's loop does not count it as done either.
   std::ofstream(dir / "trial_result.json") << "{\"status\": \"reach";
-  PlannedTrial t;
-  t.submission_name = "nadamw";
-  t.workload = "fmnist_mlp";
-  t.dir = dir;
-  t.argv = {"/bin/true"};
+  const PlannedTrial t = planned("nadamw", dir, {"/bin/true"});
   std::ostringstream out;
   run_planned({t}, 1, out);
   EXPECT_NE(out.str().find("[rerun]"), std::string::npos) << out.str();
