@@ -18,7 +18,7 @@ class WarmupCosineAdamW final : public trainperf::Submission {
     peak_lr_ = h.number("learning_rate");
     total_ = ctx.workload.spec().step_hint;
     warmup_ = static_cast<int64_t>(h.number("warmup_factor") * static_cast<double>(total_));
-    label_smoothing_ = h.number_or("label_smoothing", 0.0);
+    label_smoothing_ = h.number("label_smoothing");
     optimizer_ = std::make_unique<torch::optim::AdamW>(
         params_, torch::optim::AdamWOptions(peak_lr_)
                      .betas({1.0 - h.number("one_minus_beta1"), h.number("beta2")})
@@ -57,5 +57,13 @@ class WarmupCosineAdamW final : public trainperf::Submission {
 TRAINPERF_PLUGIN(registrar) {
   registrar.add({"example_adamw", "example plugin: LibTorch AdamW + warmup/cosine", "examples/plugin_submission",
                  [] { return std::make_unique<WarmupCosineAdamW>(); }, trainperf_plugin_file("search_space.json"),
-                 trainperf_plugin_file("self_tuning.json")});
+                 trainperf_plugin_file("self_tuning.json"),
+                 // Every key read above; a search space with any other key is refused before training.
+                 trainperf::HParamSchema()
+                     .number("learning_rate", "peak learning rate")
+                     .number("one_minus_beta1", "1 - beta1")
+                     .number("beta2", "second-moment decay")
+                     .number("weight_decay", "decoupled weight decay")
+                     .number("warmup_factor", "linear warmup over this fraction of step_hint")
+                     .number("label_smoothing", 0.0, "label smoothing of the training loss")});
 }

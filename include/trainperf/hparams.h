@@ -1,10 +1,16 @@
-// Typed hyperparameters and search spaces (AlgoPerf's JSON formats).
+// Typed hyperparameters, and the schema a submission declares for them.
+//
+// A submission declares every key it reads (name, type, default or required, one line of doc); a
+// search-space point or a self-tuning configuration is resolved against that schema once, before
+// any data is loaded or any trial starts: unknown, missing and mistyped keys are refused, naming the
+// file, the point and the key, and the resolved point carries every declared default.
 #pragma once
+
+#include <trainperf/errors.h>
 
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -45,50 +51,60 @@ class Hyperparameters {
   std::map<std::string, HValue> values_;
 };
 
-// Raised for malformed search spaces; the message names the file and the problem.
-class SearchSpaceError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+enum class HType { Number, Integer, Boolean, String };
+const char* to_string(HType t);
 
-enum class Scaling { Linear, Log };
-
-struct RangeDim {
+// One declared hyperparameter.
+struct HParamDecl {
   std::string name;
-  double min = 0, max = 0;
-  Scaling scaling = Scaling::Linear;
+  HType type = HType::Number;
+  // Required when empty and `optional` is false; an optional key without a default stays unset
+  // (the submission picks a value from the model, e.g. DoG's reps_rel).
+  std::optional<HValue> default_value;
+  bool optional = false;
+  bool nullable = false;  // JSON null accepted (read as "none")
+  std::string doc;
 };
 
-struct DiscreteDim {
-  std::string name;
-  std::vector<HValue> feasible_points;
-};
-
-// AlgoPerf search space: either ranges/discrete sets per hyperparameter
-// ({"lr": {"min": a, "max": b, "scaling": "log"}, "x": {"feasible_points": [...]}})
-// or an explicit list of points whose first N are used in order.
-class SearchSpace {
+// The keys a submission accepts. Blocks that several submissions share (the schedule keys, label
+// smoothing, gradient clipping, the harness's dropout keys) are schemas of their own, added with add().
+class HParamSchema {
  public:
-  static SearchSpace parse(const std::string& json_text, const std::string& origin);
-  static SearchSpace load(const std::string& path);
+  // Required keys.
+  HParamSchema& number(std::string name, std::string doc);
+  HParamSchema& integer(std::string name, std::string doc);
+  HParamSchema& boolean(std::string name, std::string doc);
+  HParamSchema& string(std::string name, std::string doc);
+  // Keys with a default.
+  HParamSchema& number(std::string name, double default_value, std::string doc);
+  HParamSchema& integer(std::string name, int64_t default_value, std::string doc);
+  HParamSchema& boolean(std::string name, bool default_value, std::string doc);
+  HParamSchema& string(std::string name, std::string default_value, std::string doc);
+  // An optional key with no default (absent from the resolved point unless given).
+  HParamSchema& optional(std::string name, HType type, std::string doc);
+  // The last declared key also accepts JSON null.
+  HParamSchema& nullable();
+  // Every key of `block`; a key declared twice is a programming error (std::logic_error).
+  HParamSchema& add(const HParamSchema& block);
+  HParamSchema& declare(HParamDecl decl);
 
-  bool is_list() const { return is_list_; }
-  const std::vector<Hyperparameters>& points() const { return points_; }
-  const std::vector<RangeDim>& ranges() const { return ranges_; }
-  const std::vector<DiscreteDim>& discrete() const { return discrete_; }
-  const std::string& origin() const { return origin_; }
-  size_t num_dims() const { return ranges_.size() + discrete_.size(); }
+  const std::vector<HParamDecl>& keys() const { return keys_; }
+  const HParamDecl* find(const std::string& name) const;
+  bool empty() const { return keys_.empty(); }
 
-  // The trial'th point (0-based) of a study: list form -> points[trial];
-  // distribution form -> quasi-random (scrambled, shuffled Halton) point for `seed`.
-  Hyperparameters point(int64_t trial, uint64_t seed) const;
+  // `point` checked against the schema, with every default filled in. Throws SearchSpaceError
+  // starting with `where` (the file and the point) for an unknown key (with the closest accepted
+  // one), a missing required key or a value of the wrong type; the message lists the accepted keys.
+  Hyperparameters resolve(const Hyperparameters& point, const std::string& where) const;
+
+  // The keys as a table (name, type, default, doc), one row per key, like llm.c's parameter table.
+  std::string table() const;
 
  private:
-  bool is_list_ = false;
-  std::string origin_;
-  std::vector<Hyperparameters> points_;
-  std::vector<RangeDim> ranges_;
-  std::vector<DiscreteDim> discrete_;
+  std::vector<HParamDecl> keys_;
 };
+
+// How a value is written in tables and messages ("0.001", "true", "\"x\"", "null").
+std::string to_display(const HValue& v);
 
 }  // namespace trainperf

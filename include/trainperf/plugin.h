@@ -5,7 +5,8 @@
 //   class MySub : public trainperf::Submission { ... };
 //   TRAINPERF_PLUGIN(registrar) {
 //     registrar.add({"my_sub", "one line", "paper", [] { return std::make_unique<MySub>(); },
-//                    trainperf_plugin_file("search_space.json"), trainperf_plugin_file("self_tuning.json")});
+//                    trainperf_plugin_file("search_space.json"), trainperf_plugin_file("self_tuning.json"),
+//                    trainperf::HParamSchema().number("learning_rate", "peak learning rate")});
 //   }
 #pragma once
 
@@ -24,6 +25,9 @@ struct PluginSubmission {
   std::function<std::unique_ptr<Submission>()> make;
   std::string search_space_json;  // AlgoPerf search-space JSON text
   std::string self_tuning_json;   // the fixed configuration under self-tuning ("{}" if none)
+  // Every key the submission reads; a point with any other key is refused before a trial starts.
+  // trainperf adds the keys the harness reads itself (dropout_rate, aux_dropout_rate).
+  HParamSchema hparams;
 };
 
 class PluginRegistrar {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <trainperf/distributed.h>
+#include <trainperf/errors.h>
 #include <trainperf/hparams.h>
 #include <trainperf/seeding.h>
 #include <trainperf/submission.h>
@@ -12,5 +13,5 @@
 // Bumped whenever a header a submission includes changes incompatibly; plugins built against another
 // version are refused when loaded.
 #ifndef TRAINPERF_API_VERSION
-#define TRAINPERF_API_VERSION 2
+#define TRAINPERF_API_VERSION 3
 #endif

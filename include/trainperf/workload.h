@@ -1,6 +1,7 @@
 // A workload: data + model + loss + evaluation + targets + budget (AlgoPerf semantics).
 #pragma once
 
+#include <trainperf/errors.h>
 #include <trainperf/types.h>
 
 #include <memory>
@@ -107,12 +108,6 @@ class Workload {
  private:
   bool memory_format_overridden_ = false;
   std::optional<torch::MemoryFormat> memory_format_override_;
-};
-
-// Raised when a dataset is missing, truncated or corrupt; the message says which file and what to do.
-class DataError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 }  // namespace trainperf

@@ -153,6 +153,18 @@ void check_or_record_experiment_config(const std::filesystem::path& submission_d
                              "them (use another --experiment-dir):" + differences);
 }
 
+std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const SearchSpace* space, int num_trials,
+                                          uint64_t search_seed) {
+  std::vector<Hyperparameters> points;
+  if (!space) {
+    points.push_back(sub.self_tuning_config());  // resolved, naming its file on a problem
+    return points;
+  }
+  for (int trial = 0; trial < num_trials; ++trial)
+    points.push_back(sub.resolve(space->point(trial, search_seed), space->describe_point(trial)));
+  return points;
+}
+
 std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   const SubmissionEntry& sub = resolve_submission(r.submission);
   std::unique_ptr<Workload> workload = make_workload(r.workload);
@@ -175,6 +187,10 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   if (r.only_trial && (*r.only_trial < 1 || *r.only_trial > num_trials))
     throw std::invalid_argument("--only-trial " + std::to_string(*r.only_trial) + " is outside 1.." +
                                 std::to_string(num_trials));
+  // Every point of the study resolved against the submission's declared hyperparameters before
+  // anything is written or loaded: a misspelt or missing key fails here, not after a study.
+  const std::vector<Hyperparameters> points =
+      study_points(sub, space ? &*space : nullptr, num_trials, search_seed(r.seed, r.study, spec.name));
   ensure_directory(r.experiment_dir, "experiment directory");
   check_or_record_experiment_config(r.experiment_dir / sub.name, experiment_config(r, space));
   set_threads(r.threads);
@@ -208,8 +224,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     }
     if (const auto problem = TrialLog::corrupt_result(o.dir))
       fmt::print(out, "\ntrial {}: {}; the trial is unfinished and runs again\n", trial, *problem);
-    const Hyperparameters hparams =
-        space ? space->point(trial - 1, search_seed(r.seed, r.study, spec.name)) : sub.self_tuning_config();
+    const Hyperparameters& hparams = points[trial - 1];
     TrialLog log(o.dir);
     log.write_json("hparams.json", nlohmann::json::parse(hparams.to_json()));
     nlohmann::json meta = environment_info(r.device);

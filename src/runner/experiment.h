@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runner/runner.h"
+#include "tuning/search_space.h"
 
 namespace trainperf {
 
@@ -48,6 +49,13 @@ uint64_t trial_seed(uint64_t base, int study, const std::string& workload, int t
 uint64_t search_seed(uint64_t base, int study, const std::string& workload);
 
 std::vector<TrialOutcome> run_study(const StudyRequest& request, std::ostream& out);
+
+struct SubmissionEntry;
+// The hyperparameters of a study's trials, each resolved against the submission's declared keys:
+// the search space's first num_trials points (quasi-random ones for `search_seed`), or the
+// self-tuning configuration when `space` is null. Throws SearchSpaceError naming the file and point.
+std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const SearchSpace* space, int num_trials,
+                                          uint64_t search_seed);
 
 // What makes trials of one submission comparable: ruleset, rules, seed, trials, max_steps, search
 // space. Stored as <experiment_dir>/<submission>/experiment.json by the first run; a later run with a

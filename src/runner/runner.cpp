@@ -29,10 +29,22 @@ double budget_multiplier(Ruleset ruleset, RulesVersion rules) {
   return rules == RulesVersion::V05 ? 3.0 : 1.5;
 }
 
+const HParamSchema& model_hparams() {
+  static const HParamSchema schema =
+      HParamSchema()
+          .number("dropout_rate", 0.0, "dropout of the model's main blocks (the runner builds the model with it)")
+          .number("aux_dropout_rate", 0.0, "dropout of the model's auxiliary blocks (attention, input), if any");
+  return schema;
+}
+
 ModelOptions model_options_from(const Hyperparameters& hparams) {
+  // run_trial also takes points that were not resolved (tests, tools): the schema's defaults apply.
+  auto read = [&](const std::string& name) {
+    return hparams.has(name) ? hparams.number(name) : std::get<double>(*model_hparams().find(name)->default_value);
+  };
   ModelOptions o;
-  o.dropout_rate = hparams.number_or("dropout_rate", 0.0);
-  o.aux_dropout_rate = hparams.number_or("aux_dropout_rate", 0.0);
+  o.dropout_rate = read("dropout_rate");
+  o.aux_dropout_rate = read("aux_dropout_rate");
   return o;
 }
 

@@ -76,7 +76,9 @@ struct TrialOptions {
 TrialResult run_trial(Workload& workload, Submission& submission, const Hyperparameters& hparams,
                       const TrialOptions& options, Communicator& comm);
 
-// The dropout rates a trial's hyperparameters ask for (AlgoPerf names dropout_rate, aux_dropout_rate).
+// The keys the runner reads for every submission: AlgoPerf's dropout_rate and aux_dropout_rate.
+const HParamSchema& model_hparams();
+// The dropout rates a trial's hyperparameters ask for (model_hparams()' defaults when unset).
 ModelOptions model_options_from(const Hyperparameters& hparams);
 
 }  // namespace trainperf

@@ -24,6 +24,12 @@ class Collector final : public PluginRegistrar {
     e.folder = path_;
     e.search_space_json = s.search_space_json;
     e.self_tuning_json = s.self_tuning_json.empty() ? "{}" : s.self_tuning_json;
+    e.hparams = s.hparams;
+    try {
+      (void)e.schema();
+    } catch (const std::logic_error& err) {
+      throw std::invalid_argument("plugin '" + path_ + "', submission '" + s.name + "': " + err.what());
+    }
     entries.push_back(std::move(e));
   }
   std::vector<SubmissionEntry> entries;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "runner/runner.h"
+
 // One line per submission folder.
 #define TRAINPERF_SUBMISSION_FOLDERS(X) \
   X(adamw) \
@@ -42,23 +44,46 @@ const std::string& embedded(const std::string& path) {
 }
 }  // namespace
 
+HParamSchema SubmissionEntry::schema() const { return HParamSchema().add(hparams).add(model_hparams()); }
+
+Hyperparameters SubmissionEntry::resolve(const Hyperparameters& point, const std::string& where) const {
+  return schema().resolve(point, where + " (submission " + name + ")");
+}
+
 SearchSpace SubmissionEntry::search_space() const {
   if (!search_space_json.empty()) return SearchSpace::parse(search_space_json, folder + " (search space of " + name + ")");
   const std::string path = folder + "/search_space.json";
+  if (!base.empty() && !embedded_files().count(path)) return submissions().find(base).search_space();
   return SearchSpace::parse(embedded(path), "src/submissions/" + path);
 }
 
 Hyperparameters SubmissionEntry::self_tuning_config() const {
   if (!self_tuning_json.empty())
-    return Hyperparameters::from_json(self_tuning_json, folder + " (self-tuning config of " + name + ")");
+    return resolve(Hyperparameters::from_json(self_tuning_json, folder + " (self-tuning config of " + name + ")"),
+                   folder + " (self-tuning config)");
   const std::string path = folder + "/self_tuning.json";
-  return Hyperparameters::from_json(embedded(path), "src/submissions/" + path);
+  if (!base.empty() && !embedded_files().count(path)) {
+    const SubmissionEntry& b = submissions().find(base);
+    return resolve(b.self_tuning_config(), "src/submissions/" + b.folder + "/self_tuning.json");
+  }
+  return resolve(Hyperparameters::from_json(embedded(path), "src/submissions/" + path), "src/submissions/" + path);
 }
 
 void SubmissionRegistry::add(SubmissionEntry entry) {
   for (const auto& e : entries_)
     if (e.name == entry.name) throw std::logic_error("submission '" + entry.name + "' registered twice");
+  if (entry.base.empty()) (void)entry.schema();  // a key declared twice is a programming error
   entries_.push_back(std::move(entry));
+}
+
+void SubmissionRegistry::inherit_base_hparams() {
+  for (auto& e : entries_) {
+    if (e.base.empty()) continue;
+    const SubmissionEntry& b = find(e.base);
+    if (!b.base.empty()) throw std::logic_error(e.name + ": its base " + b.name + " is itself a decorator");
+    e.hparams = HParamSchema().add(b.hparams).add(e.hparams);
+    (void)e.schema();
+  }
 }
 
 const SubmissionEntry& SubmissionRegistry::find(const std::string& name) const {
@@ -75,6 +100,7 @@ const SubmissionRegistry& submissions() {
 #define TRAINPERF_REGISTER(folder) register_##folder(r);
     TRAINPERF_SUBMISSION_FOLDERS(TRAINPERF_REGISTER)
 #undef TRAINPERF_REGISTER
+    r.inherit_base_hparams();
     return r;
   }();
   return registry;

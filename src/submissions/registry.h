@@ -1,10 +1,14 @@
 // Every built-in submission by name. A submission folder holds its code, `search_space.json`
 // (external tuning) and `self_tuning.json` (its fixed configuration under self-tuning), defines
-// `void register_<folder>(SubmissionRegistry&)`, and gets one line in registry.cpp.
+// `void register_<folder>(SubmissionRegistry&)` with the hyperparameters it reads, and gets one line
+// in registry.cpp. A decorator (e.g. an average of the weights of another submission) names its
+// base: it takes the base's search space and self-tuning configuration when its folder has none.
 #pragma once
 
 #include <trainperf/hparams.h>
 #include <trainperf/submission.h>
+
+#include "tuning/search_space.h"
 
 #include <functional>
 #include <memory>
@@ -18,13 +22,20 @@ struct SubmissionEntry {
   std::string description;
   std::string source;  // paper / reference implementation
   std::function<std::unique_ptr<Submission>()> make;
-  std::string folder;  // where search_space.json and self_tuning.json live
+  std::string folder;    // where search_space.json and self_tuning.json live
+  HParamSchema hparams;  // the keys the submission reads (the harness's dropout keys are added)
+  std::string base = {};  // a decorator's base submission: its search space and self-tuning config
   // Plugins carry the JSON texts themselves (folder is then the plugin's path).
   std::string search_space_json = {};
   std::string self_tuning_json = {};
 
-  SearchSpace search_space() const;         // the submission's external-tuning space
-  Hyperparameters self_tuning_config() const;  // its self-tuning configuration
+  // Every key a point may set: the submission's own and the harness's (dropout).
+  HParamSchema schema() const;
+  // `point` resolved against schema() (defaults filled in); throws SearchSpaceError naming `where`.
+  Hyperparameters resolve(const Hyperparameters& point, const std::string& where) const;
+
+  SearchSpace search_space() const;            // the submission's external-tuning space
+  Hyperparameters self_tuning_config() const;  // its self-tuning configuration, resolved
 };
 
 class SubmissionRegistry {
@@ -32,6 +43,8 @@ class SubmissionRegistry {
   void add(SubmissionEntry entry);
   const std::vector<SubmissionEntry>& entries() const { return entries_; }
   const SubmissionEntry& find(const std::string& name) const;  // throws listing the known names
+  // A decorator's schema becomes its base's keys followed by its own (once all are registered).
+  void inherit_base_hparams();
 
  private:
   std::vector<SubmissionEntry> entries_;

@@ -17,6 +17,7 @@
 #include <ostream>
 #include <thread>
 
+#include "runner/experiment.h"
 #include "runner/trial_logs.h"
 #include "submissions/registry.h"
 #include "tuning/suites.h"
@@ -60,14 +61,18 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
   for (const auto& sub_arg : r.submissions) {
     const SubmissionEntry& sub = resolve_submission(sub_arg);
     const std::string sub_path = sub_arg.find('/') != std::string::npos ? fs::absolute(sub_arg).string() : sub_arg;
+    // Every trial's point resolved against the submission's declared hyperparameters before any
+    // trial is spawned: a malformed space or a misspelt key fails the whole plan up front.
+    std::optional<SearchSpace> space;
     if (r.ruleset == Ruleset::External) {
-      SearchSpace space = sub.search_space();  // throws on a malformed space
-      if (space.is_list() && trials > static_cast<int>(space.points().size()))
+      space = sub.search_space();
+      if (space->is_list() && trials > static_cast<int>(space->points().size()))
         throw std::invalid_argument(fmt::format("submission '{}': {} trials per study asked for, but its search "
-                                                "space lists {} points", sub.name, trials, space.points().size()));
-    } else {
-      sub.self_tuning_config();  // throws on a malformed configuration
+                                                "space lists {} points", sub.name, trials, space->points().size()));
     }
+    for (const auto& w : workload_names)
+      for (int study = 0; study < r.studies; ++study)
+        (void)study_points(sub, space ? &*space : nullptr, trials, search_seed(r.seed, study, w));
     for (const auto& w : workload_names)
       for (int study = 0; study < r.studies; ++study)
         for (int trial = 1; trial <= trials; ++trial) {

@@ -107,6 +107,41 @@ TEST(Cli, MalformedSearchSpaceNamesFileAndPosition) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, AMisspeltHyperparameterIsRefusedBeforeTraining) {
+  const fs::path dir = cli_fresh_dir("misspelt");
+  fs::create_directories(dir);
+  std::ofstream(dir / "space.json") << R"([{"learning_rate": 1e-3, "one_minus_beta1": 0.1, "beta2": 0.999,
+                                           "weight_decay": 0.1, "warmup_fator": 0.05}])";
+  // Data that does not exist: the refusal must come before any data is read or file written.
+  auto r = run_cli("run -w fmnist_mlp -s nadamw --trials 1 --max-steps 1 --data-dir /nonexistent/data "
+                   "--search-space " + (dir / "space.json").string() + " --experiment-dir " + (dir / "exp").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, (dir / "space.json").string() + ": point 1 (submission nadamw)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "unknown key 'warmup_fator' (did you mean 'warmup_factor'?)")) << r.output;
+  EXPECT_FALSE(contains(r.output, "/nonexistent/data")) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "exp")) << "a refused study wrote " << (dir / "exp");
+
+  std::ofstream(dir / "missing.json") << R"([{"learning_rate": 1e-3}])";
+  auto m = run_cli("run -w fmnist_mlp -s adamw --trials 1 --max-steps 1 --search-space " +
+                   (dir / "missing.json").string() + " --experiment-dir " + (dir / "exp").string());
+  EXPECT_EQ(m.exit_code, 1) << m.output;
+  EXPECT_TRUE(contains(m.output, "missing required key 'one_minus_beta1'")) << m.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, ListPrintsASubmissionsHyperparameters) {
+  auto r = run_cli("list --submission nadamw");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* key : {"learning_rate", "one_minus_beta1", "beta2", "weight_decay", "warmup_factor",
+                          "step_hint_factor", "label_smoothing", "grad_clip", "dropout_rate", "aux_dropout_rate"})
+    EXPECT_TRUE(contains(r.output, key)) << key << "\n" << r.output;
+  EXPECT_TRUE(contains(r.output, "(required)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "src/submissions/nadamw/search_space.json (5 points, used in order)")) << r.output;
+  auto unknown = run_cli("list --submission nadamv");
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  EXPECT_TRUE(contains(unknown.output, "unknown submission 'nadamv'")) << unknown.output;
+}
+
 TEST(Cli, MissingDatasetNamesThePackage) {
   const fs::path dir = cli_fresh_dir("nodata");
   auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --data-dir /nonexistent/data --experiment-dir " +

@@ -18,7 +18,10 @@ TEST(SOAP, MatchesGoldenTrajectory) {
                          .eps(c["eps"])
                          .weight_decay(c["weight_decay"])
                          .precondition_frequency(c["precondition_frequency"]));
-    expect_trajectory(opt, problem, w, b, c["trajectory"], 1e-9, 1e-11);
+    // The eigenbases come from LAPACK (MKL inside libtorch_cpu), whose code path follows the CPU: the
+    // same generator run on an AVX-512 machine and on the one that wrote soap.json differs by up to
+    // 5.7e-8 relative (6.8e-10 absolute) over the trajectories. A wrong update is off by far more.
+    expect_trajectory(opt, problem, w, b, c["trajectory"], 1e-6, 1e-9);
   }
 }
 

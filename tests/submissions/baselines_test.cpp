@@ -79,7 +79,8 @@ TEST(BaselineSubmissions, TrainFromTheSelfTuningConfigWithoutNaN) {
 TEST(BaselineSubmissions, TrainFromSearchSpacePointsWithoutNaN) {
   for (const auto& name : kBaselineNames)
     for (int64_t trial = 0; trial < 2; ++trial) {
-      const Hyperparameters h = submissions().find(name).search_space().point(trial, 42);
+      const SubmissionEntry& e = submissions().find(name);
+      const Hyperparameters h = e.resolve(e.search_space().point(trial, 42), "test point");
       for (double l : train(name, h, 10).losses) EXPECT_TRUE(std::isfinite(l)) << name << " trial " << trial;
     }
 }

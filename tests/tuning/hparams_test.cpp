@@ -39,8 +39,8 @@ TEST(SearchSpace, NadamWPublishedPointsAreCompiledIn) {
   ASSERT_EQ(s.points().size(), 5u);
   EXPECT_DOUBLE_EQ(s.point(1, 0).number("learning_rate"), 8.445074561975979e-4);  // the published digits
   EXPECT_DOUBLE_EQ(s.point(4, 0).number("dropout_rate"), 0.1);
-  const Hyperparameters self = submissions().find("nadamw").self_tuning_config();
-  EXPECT_EQ(self.values(), s.point(4, 0).values());  // self-tuning = point 5
+  const SubmissionEntry& nadamw = submissions().find("nadamw");
+  EXPECT_EQ(nadamw.self_tuning_config().values(), nadamw.resolve(s.point(4, 0), "point 5").values());  // = point 5
 }
 
 TEST(SearchSpace, DistributionFormMapsIntoBounds) {

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 
+#include <trainperf/trainperf.h>
+
 #include "support/cli.h"
 
 namespace fs = std::filesystem;
@@ -27,7 +29,8 @@ TEST(Plugin, ExampleRunsInBothRulesets) {
 TEST(Plugin, OtherApiVersionIsRefused) {
   auto r = run_cli(std::string("run -w fmnist_mlp --submission ") + TRAINPERF_EXAMPLE_PLUGIN_API0 + " --max-steps 1");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("was built against trainperf API version 0, but this trainperf has API version 2"),
+  EXPECT_NE(r.output.find("was built against trainperf API version 0, but this trainperf has API version " +
+                          std::to_string(TRAINPERF_API_VERSION)),
             std::string::npos)
       << r.output;
 }
@@ -39,4 +42,11 @@ TEST(Plugin, MissingOrForeignLibraryIsNamed) {
   auto foreign = run_cli("run -w fmnist_mlp --submission /usr/lib/x86_64-linux-gnu/libz.so.1 --max-steps 1");
   EXPECT_EQ(foreign.exit_code, 1);
   EXPECT_NE(foreign.output.find("not a trainperf plugin"), std::string::npos) << foreign.output;
+}
+
+TEST(Plugin, DeclaresItsHyperparameters) {
+  auto r = run_cli(std::string("list --submission ") + TRAINPERF_EXAMPLE_PLUGIN);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* key : {"learning_rate", "one_minus_beta1", "warmup_factor", "label_smoothing", "dropout_rate"})
+    EXPECT_NE(r.output.find(key), std::string::npos) << key << "\n" << r.output;
 }

@@ -17,18 +17,28 @@ class AdafactorSubmission final : public GradientSubmission {
     const Hyperparameters& h = ctx.hparams;
     return std::make_unique<Adafactor>(params, AdafactorOptions(h.number("learning_rate"))
                                                    .beta1(1.0 - h.number("one_minus_beta1"))
-                                                   .beta2(h.number_or("beta2", 0.99))
+                                                   .beta2(h.number("beta2"))
                                                    .weight_decay(h.number("weight_decay")));
   }
 };
 
 }  // namespace
 
+static HParamSchema adafactor_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
+      .number("one_minus_beta1", "1 - beta1 (first-moment decay)")
+      .number("beta2", 0.99, "decay of the factored second moments")
+      .number("weight_decay", "decoupled weight decay")
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 void register_adafactor(SubmissionRegistry& registry) {
   registry.add({"adafactor",
                 "Adafactor (factored second moments, update clipping) + warmup/cosine; AlgoPerf paper baseline",
                 "Shazeer & Stern 2018; AlgoPerf reference_algorithms/paper_baselines/adafactor",
-                [] { return std::make_unique<AdafactorSubmission>(); }, "adafactor"});
+                [] { return std::make_unique<AdafactorSubmission>(); }, "adafactor", adafactor_hparams()});
 }
 
 }  // namespace trainperf

@@ -13,7 +13,7 @@ class COCOBSubmission final : public GradientSubmission {
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
     return std::make_unique<COCOB>(
-        params, COCOBOptions(h.number_or("cocob_alpha", 100.0)).weight_decay(h.number_or("weight_decay", 0.0)));
+        params, COCOBOptions(h.number("cocob_alpha")).weight_decay(h.number("weight_decay")));
   }
   // Nothing to schedule: COCOB has no learning rate.
   std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }
@@ -24,11 +24,18 @@ class COCOBSubmission final : public GradientSubmission {
 
 }  // namespace
 
+static HParamSchema cocob_hparams() {
+  return HParamSchema()
+      .number("cocob_alpha", 100.0, "COCOB's alpha (bounds the early bets)")
+      .number("weight_decay", 0.0, "coupled (L2) weight decay")
+      .add(gradient_hparams());
+}
+
 void register_cocob(SubmissionRegistry& registry) {
   registry.add({"cocob", "COCOB-Backprop (coin betting; no learning rate, no schedule)",
                 "Orabona & Tommasi 2017, Training Deep Networks without Learning Rates Through Coin Betting; "
                 "github.com/bremen79/cocob",
-                [] { return std::make_unique<COCOBSubmission>(); }, "cocob"});
+                [] { return std::make_unique<COCOBSubmission>(); }, "cocob", cocob_hparams()});
 }
 
 }  // namespace trainperf

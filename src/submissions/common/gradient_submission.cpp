@@ -2,24 +2,43 @@
 
 namespace trainperf {
 
+HParamSchema gradient_hparams() {
+  return HParamSchema()
+      .number("label_smoothing", 0.0, "label smoothing of the training loss (classification workloads)")
+      .number("grad_clip", 0.0, "global-norm gradient clipping threshold; 0 = no clipping");
+}
+
+HParamSchema schedule_hparams() {
+  return HParamSchema()
+      .number("warmup_factor", 0.0, "linear warmup over this fraction of the schedule's steps")
+      .number("step_hint_factor", 1.0, "the schedule spans step_hint * step_hint_factor steps");
+}
+
+HParamSchema adam_hparams() {
+  return HParamSchema()
+      .number("one_minus_beta1", "1 - beta1 (first-moment decay)")
+      .number("beta2", "second-moment decay")
+      .number("weight_decay", "decoupled weight decay");
+}
+
 int64_t schedule_steps(const InitContext& ctx) {
-  return static_cast<int64_t>(ctx.hparams.number_or("step_hint_factor", 1.0) *
+  return static_cast<int64_t>(ctx.hparams.number("step_hint_factor") *
                               static_cast<double>(ctx.workload.spec().step_hint));
 }
 
 std::shared_ptr<Schedule> GradientSubmission::make_schedule(const InitContext& ctx) {
-  if (!ctx.hparams.has("learning_rate")) return nullptr;
-  return std::make_shared<WarmupCosine>(schedule_steps(ctx), ctx.hparams.number_or("warmup_factor", 0.0));
+  return std::make_shared<WarmupCosine>(schedule_steps(ctx), ctx.hparams.number("warmup_factor"));
 }
 
 void GradientSubmission::init_optimizer_state(const InitContext& ctx) {
   params_.clear();
   for (const auto& p : ctx.params) params_.push_back(p.tensor);
   optimizer_ = make_optimizer(ctx, params_);
-  lr_ = ctx.hparams.number_or("learning_rate", 0.0);
+  lr_ = ctx.hparams.has("learning_rate") ? ctx.hparams.number("learning_rate")
+                                         : std::numeric_limits<double>::quiet_NaN();
   if (auto schedule = make_schedule(ctx)) schedule_ = std::make_unique<ScheduledLr>(*optimizer_, schedule, lr_);
-  label_smoothing_ = ctx.hparams.number_or("label_smoothing", 0.0);
-  grad_clip_ = ctx.hparams.number_or("grad_clip", 0.0);
+  label_smoothing_ = ctx.hparams.number("label_smoothing");
+  grad_clip_ = ctx.hparams.number("grad_clip");
 }
 
 torch::Tensor GradientSubmission::loss_and_grads(const StepContext& ctx, const Batch& batch) {

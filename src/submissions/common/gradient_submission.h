@@ -24,8 +24,8 @@ class GradientSubmission : public Submission {
   virtual std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                                   const std::vector<torch::Tensor>& params) = 0;
   // The schedule's multiplier of the peak learning rate; default: warmup + cosine over
-  // step_hint * step_hint_factor (hparams warmup_factor, step_hint_factor), or constant when the
-  // hyperparameters have no learning_rate.
+  // step_hint * step_hint_factor (hparams learning_rate, warmup_factor, step_hint_factor). A
+  // submission without a harness schedule returns nullptr.
   virtual std::shared_ptr<Schedule> make_schedule(const InitContext& ctx);
 
   // Forward + backward of the mean training loss (label smoothing from the hyperparameters),
@@ -42,7 +42,15 @@ class GradientSubmission : public Submission {
   double lr_ = 0, label_smoothing_ = 0, grad_clip_ = 0;
 };
 
-// Total steps a schedule spans: step_hint * step_hint_factor (default factor 1).
+// Total steps a schedule spans: step_hint * step_hint_factor.
 int64_t schedule_steps(const InitContext& ctx);
+
+// The keys every GradientSubmission reads: label_smoothing, grad_clip.
+HParamSchema gradient_hparams();
+// The schedule's keys (warmup + cosine, linear decay, or Schedule-Free's internal warmup):
+// warmup_factor and step_hint_factor. The learning rate is each submission's own key.
+HParamSchema schedule_hparams();
+// one_minus_beta1, beta2, weight_decay: the Adam family's keys, all required.
+HParamSchema adam_hparams();
 
 }  // namespace trainperf

@@ -21,20 +21,31 @@ class DAdaptSGDSubmission final : public GradientSubmission {
     const Hyperparameters& h = ctx.hparams;
     return std::make_unique<DAdaptSGD>(params, DAdaptSGDOptions(h.number("learning_rate"))
                                                    .momentum(1.0 - h.number("one_minus_beta1"))
-                                                   .weight_decay(h.number_or("weight_decay", 0.0))
-                                                   .d0(h.number_or("d0", 1e-6))
-                                                   .growth_rate(h.number_or("growth_rate", kUnboundedGrowth)));
+                                                   .weight_decay(h.number("weight_decay"))
+                                                   .d0(h.number("d0"))
+                                                   .growth_rate(h.has("growth_rate") ? h.number("growth_rate") : kUnboundedGrowth));
   }
 };
 
 }  // namespace
+
+static HParamSchema dadapt_sgd_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "multiplier of the D-Adaptation step size (warmup + cosine decay)")
+      .number("one_minus_beta1", "1 - momentum")
+      .number("weight_decay", 0.0, "weight decay")
+      .number("d0", 1e-6, "initial D estimate")
+      .optional("growth_rate", HType::Number, "bound on D's growth per step (default unbounded)")
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
 
 void register_dadapt_sgd(SubmissionRegistry& registry) {
   registry.add({"dadapt_sgd",
                 "D-Adaptation SGD (learning-rate-free dual-averaging SGD, bounded d growth) + warmup/cosine multiplier",
                 "Defazio & Mishchenko 2023, Learning-Rate-Free Learning by D-Adaptation; "
                 "github.com/facebookresearch/dadaptation",
-                [] { return std::make_unique<DAdaptSGDSubmission>(); }, "dadapt_sgd"});
+                [] { return std::make_unique<DAdaptSGDSubmission>(); }, "dadapt_sgd", dadapt_sgd_hparams()});
 }
 
 }  // namespace trainperf

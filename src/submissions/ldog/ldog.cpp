@@ -7,19 +7,29 @@
 
 namespace trainperf {
 
+static HParamSchema ldog_hparams() {
+  return HParamSchema()
+      .number("learning_rate", 1.0, "multiplier of the DoG step size (no schedule)")
+      .optional("reps_rel", HType::Number, "initial movement relative to the weights (default 1e-6, 1e-4 with BatchNorm)")
+      .number("weight_decay", 0.0, "coupled (L2) weight decay")
+      .number("averaging_gamma", 8.0, "gamma of the polynomial-decay average evaluated")
+      .add(gradient_hparams());
+}
+
 void register_ldog(SubmissionRegistry& registry) {
   registry.add({"ldog", "L-DoG (layer-wise DoG: one step size per tensor) + polynomial-decay averaging",
                 "Ivgi, Hinder & Carmon 2023, DoG is SGD's Best Friend; github.com/formll/dog (LDoG)",
                 [] {
                   return polynomially_averaged([](const InitContext& ctx, const std::vector<torch::Tensor>& params) {
                     const Hyperparameters& h = ctx.hparams;
-                    const double reps_rel = h.number_or("reps_rel", has_batch_norm(ctx.model) ? 1e-4 : 1e-6);
-                    return std::make_unique<LDoG>(params, LDoGOptions(h.number_or("learning_rate", 1.0))
+                    const double reps_rel =
+                        h.has("reps_rel") ? h.number("reps_rel") : (has_batch_norm(ctx.model) ? 1e-4 : 1e-6);
+                    return std::make_unique<LDoG>(params, LDoGOptions(h.number("learning_rate"))
                                                               .reps_rel(reps_rel)
-                                                              .weight_decay(h.number_or("weight_decay", 0.0)));
+                                                              .weight_decay(h.number("weight_decay")));
                   });
                 },
-                "ldog"});
+                "ldog", ldog_hparams()});
 }
 
 }  // namespace trainperf

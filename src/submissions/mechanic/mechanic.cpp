@@ -20,10 +20,10 @@ class MechanicSubmission final : public GradientSubmission {
                                    .beta1(1.0 - h.number("one_minus_beta1"))
                                    .beta2(h.number("beta2"))
                                    .eps(1e-8)
-                                   .weight_decay(h.number_or("weight_decay", 0.0));
+                                   .weight_decay(h.number("weight_decay"));
     return std::make_unique<Mechanic>(params, MechanicOptions(h.number("learning_rate"))
-                                                  .weight_decay(h.number_or("mechanic_decay", 0.01))
-                                                  .s_init(h.number_or("mechanic_s_init", 1e-8))
+                                                  .weight_decay(h.number("mechanic_decay"))
+                                                  .s_init(h.number("mechanic_s_init"))
                                                   .base([base](std::vector<torch::Tensor> ps) {
                                                     return std::make_unique<NAdamW>(std::move(ps), base);
                                                   }));
@@ -32,10 +32,22 @@ class MechanicSubmission final : public GradientSubmission {
 
 }  // namespace
 
+static HParamSchema mechanic_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate of the NAdamW base (warmup + cosine decay)")
+      .number("one_minus_beta1", "1 - beta1 of the base")
+      .number("beta2", "beta2 of the base")
+      .number("weight_decay", 0.0, "decoupled weight decay of the base")
+      .number("mechanic_decay", 0.01, "Mechanic's weight decay on the scale")
+      .number("mechanic_s_init", 1e-8, "initial scale")
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 void register_mechanic(SubmissionRegistry& registry) {
   registry.add({"mechanic", "Mechanic learning-rate tuner wrapping NAdamW + warmup/cosine",
                 "Cutkosky, Defazio & Mehta 2023, Mechanic: A Learning Rate Tuner; optax.contrib.mechanize",
-                [] { return std::make_unique<MechanicSubmission>(); }, "mechanic"});
+                [] { return std::make_unique<MechanicSubmission>(); }, "mechanic", mechanic_hparams()});
 }
 
 }  // namespace trainperf

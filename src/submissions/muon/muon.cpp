@@ -50,10 +50,19 @@ class MuonSubmission final : public GradientSubmission {
 
 }  // namespace
 
+static HParamSchema muon_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate of the Muon group (warmup + cosine decay)")
+      .number("adamw_learning_rate", "peak learning rate of the AdamW group (embeddings, biases, norms, output)")
+      .add(adam_hparams())
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 void register_muon(SubmissionRegistry& registry) {
   registry.add(
       {"muon", "Muon (Newton-Schulz orthogonalised momentum) on hidden matrices, AdamW elsewhere + warmup/cosine",
-       "Jordan et al. 2024; github.com/KellerJordan/Muon", [] { return std::make_unique<MuonSubmission>(); }, "muon"});
+       "Jordan et al. 2024; github.com/KellerJordan/Muon", [] { return std::make_unique<MuonSubmission>(); }, "muon", muon_hparams()});
 }
 
 }  // namespace trainperf

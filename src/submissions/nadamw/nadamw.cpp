@@ -24,10 +24,18 @@ class NadamWSubmission final : public GradientSubmission {
 
 }  // namespace
 
+static HParamSchema nadamw_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
+      .add(adam_hparams())
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 void register_nadamw(SubmissionRegistry& registry) {
   registry.add({"nadamw", "NAdamW + warmup/cosine; the AlgoPerf baseline of both rulesets",
                 "Dozat 2016; Loshchilov & Hutter 2019; AlgoPerf baselines (Dahl et al. 2023)",
-                [] { return std::make_unique<NadamWSubmission>(); }, "nadamw"});
+                [] { return std::make_unique<NadamWSubmission>(); }, "nadamw", nadamw_hparams()});
 }
 
 }  // namespace trainperf

@@ -23,17 +23,28 @@ class NesterovSubmission final : public GradientSubmission {
 
   std::shared_ptr<Schedule> make_schedule(const InitContext& ctx) override {
     const Hyperparameters& h = ctx.hparams;
-    return warmup_linear_decay(schedule_steps(ctx), h.number("warmup_factor"), h.number_or("decay_steps_factor", 0.9),
+    return warmup_linear_decay(schedule_steps(ctx), h.number("warmup_factor"), h.number("decay_steps_factor"),
                                h.number("end_factor"));
   }
 };
 
 }  // namespace
 
+static HParamSchema nesterov_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate")
+      .number("one_minus_beta1", "1 - momentum")
+      .number("weight_decay", "coupled (L2) weight decay")
+      .add(schedule_hparams())
+      .number("decay_steps_factor", 0.9, "linear decay over this fraction of the steps after warmup")
+      .number("end_factor", "the learning rate at the end of the decay, as a fraction of the peak")
+      .add(gradient_hparams());
+}
+
 void register_nesterov(SubmissionRegistry& registry) {
   registry.add({"nesterov", "SGD + Nesterov momentum, warmup then linear decay; AlgoPerf target-setting baseline",
                 "Nesterov 1983; Sutskever et al. 2013; AlgoPerf reference_algorithms/paper_baselines/nesterov",
-                [] { return std::make_unique<NesterovSubmission>(); }, "nesterov"});
+                [] { return std::make_unique<NesterovSubmission>(); }, "nesterov", nesterov_hparams()});
 }
 
 }  // namespace trainperf

@@ -18,8 +18,8 @@ class SamSubmission final : public GradientSubmission {
     // The base class never steps this optimizer (update_params is ours), so the schedule lives here.
     schedule_ = std::make_unique<ScheduledLr>(optimizer(), GradientSubmission::make_schedule(ctx),
                                               ctx.hparams.number("learning_rate"));
-    label_smoothing_ = ctx.hparams.number_or("label_smoothing", 0.0);
-    grad_clip_ = ctx.hparams.number_or("grad_clip", 0.0);
+    label_smoothing_ = ctx.hparams.number("label_smoothing");
+    grad_clip_ = ctx.hparams.number("grad_clip");
   }
 
   StepResult update_params(const StepContext& ctx, const Batch& batch) override {
@@ -62,11 +62,20 @@ class SamSubmission final : public GradientSubmission {
 
 }  // namespace
 
+static HParamSchema sam_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate of the AdamW base (warmup + cosine decay)")
+      .add(adam_hparams())
+      .add(schedule_hparams())
+      .add(gradient_hparams())
+      .number("rho", "radius of SAM's perturbation");
+}
+
 void register_sam(SubmissionRegistry& registry) {
   registry.add({"sam",
                 "SAM wrapping AdamW (two passes, BatchNorm updated once) + warmup/cosine; AlgoPerf paper baseline",
                 "Foret et al. 2021; github.com/davda54/sam; AlgoPerf reference_algorithms/paper_baselines/sam",
-                [] { return std::make_unique<SamSubmission>(); }, "sam"});
+                [] { return std::make_unique<SamSubmission>(); }, "sam", sam_hparams()});
 }
 
 }  // namespace trainperf

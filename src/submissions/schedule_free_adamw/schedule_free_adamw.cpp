@@ -8,6 +8,18 @@
 
 namespace trainperf {
 
+static HParamSchema schedule_free_adamw_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "learning rate (constant after the warmup inside the optimizer)")
+      .number("one_minus_beta1", "1 - beta1 (interpolation between x and z)")
+      .number("beta2", "second-moment decay")
+      .number("weight_decay", "weight decay at y")
+      .number("r", 0.0, "polynomial weighting power of the average")
+      .number("weight_lr_power", 2.0, "power of the learning rate in the averaging weights")
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 void register_schedule_free_adamw(SubmissionRegistry& registry) {
   registry.add({"schedule_free_adamw",
                 "Schedule-Free AdamW (train at y, evaluate at x); AlgoPerf v0.5 self-tuning winner",
@@ -23,11 +35,11 @@ void register_schedule_free_adamw(SubmissionRegistry& registry) {
                                         .eps(1e-8)
                                         .weight_decay(h.number("weight_decay"))
                                         .warmup_steps(warmup)
-                                        .r(h.number_or("r", 0.0))
-                                        .weight_lr_power(h.number_or("weight_lr_power", 2.0)));
+                                        .r(h.number("r"))
+                                        .weight_lr_power(h.number("weight_lr_power")));
                       });
                 },
-                "schedule_free_adamw"});
+                "schedule_free_adamw", schedule_free_adamw_hparams()});
 }
 
 }  // namespace trainperf

@@ -8,6 +8,17 @@
 
 namespace trainperf {
 
+static HParamSchema schedule_free_sgd_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "learning rate (constant after the warmup inside the optimizer)")
+      .number("one_minus_beta1", "1 - momentum (interpolation between x and z)")
+      .number("weight_decay", "weight decay at y")
+      .number("r", 0.0, "polynomial weighting power of the average")
+      .number("weight_lr_power", 2.0, "power of the learning rate in the averaging weights")
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 void register_schedule_free_sgd(SubmissionRegistry& registry) {
   registry.add(
       {"schedule_free_sgd", "Schedule-Free SGD (train at y, evaluate at x); reference defaults",
@@ -20,11 +31,11 @@ void register_schedule_free_sgd(SubmissionRegistry& registry) {
                                                                     .momentum(1.0 - h.number("one_minus_beta1"))
                                                                     .weight_decay(h.number("weight_decay"))
                                                                     .warmup_steps(warmup)
-                                                                    .r(h.number_or("r", 0.0))
-                                                                    .weight_lr_power(h.number_or("weight_lr_power", 2.0)));
+                                                                    .r(h.number("r"))
+                                                                    .weight_lr_power(h.number("weight_lr_power")));
              });
        },
-       "schedule_free_sgd"});
+       "schedule_free_sgd", schedule_free_sgd_hparams()});
 }
 
 }  // namespace trainperf

@@ -21,19 +21,28 @@ class ShampooSubmission final : public GradientSubmission {
                     .beta2(h.number("beta2"))
                     .eps(1e-8)
                     .weight_decay(h.number("weight_decay"))
-                    .precondition_frequency(static_cast<int64_t>(h.number_or("precondition_frequency", 100)))
+                    .precondition_frequency(h.integer("precondition_frequency"))
                     .max_preconditioner_dim(1024));
   }
 };
 
 }  // namespace
 
+static HParamSchema shampoo_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
+      .add(adam_hparams())
+      .add(schedule_hparams())
+      .add(gradient_hparams())
+      .integer("precondition_frequency", 100, "steps between preconditioner root computations");
+}
+
 void register_shampoo(SubmissionRegistry& registry) {
   registry.add(
       {"shampoo",
        "Distributed Shampoo (Adam grafting, blocks <= 1024) + warmup/cosine; AlgoPerf v0.5 external-tuning winner",
        "Gupta et al. 2018; Shi et al. 2023; facebookresearch/optimizers distributed_shampoo (AlgoPerf v0.5 submission)",
-       [] { return std::make_unique<ShampooSubmission>(); }, "shampoo"});
+       [] { return std::make_unique<ShampooSubmission>(); }, "shampoo", shampoo_hparams()});
 }
 
 }  // namespace trainperf

@@ -20,16 +20,25 @@ class SoapSubmission final : public GradientSubmission {
                     .beta2(h.number("beta2"))
                     .eps(1e-8)
                     .weight_decay(h.number("weight_decay"))
-                    .precondition_frequency(static_cast<int64_t>(h.number_or("precondition_frequency", 10))));
+                    .precondition_frequency(h.integer("precondition_frequency")));
   }
 };
 
 }  // namespace
 
+static HParamSchema soap_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
+      .add(adam_hparams())
+      .add(schedule_hparams())
+      .add(gradient_hparams())
+      .integer("precondition_frequency", 10, "steps between eigenbasis updates");
+}
+
 void register_soap(SubmissionRegistry& registry) {
   registry.add({"soap", "SOAP (Adam in Shampoo's eigenbasis) + warmup/cosine",
                 "Vyas et al. 2024; github.com/nikhilvyas/SOAP", [] { return std::make_unique<SoapSubmission>(); },
-                "soap"});
+                "soap", soap_hparams()});
 }
 
 }  // namespace trainperf
