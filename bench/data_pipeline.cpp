@@ -78,12 +78,13 @@ int main(int argc, char** argv) {
     try {
       const WorkloadEntry& entry = workloads().find(name);
       double prep = 0;
-      for (const auto& d : entry.datasets) {
+      for (const auto& dataset : entry.datasets) {
+        const std::string& d = dataset.name;
         if (!prepared.count(d)) {
           std::vector<double> times;
           for (int r = 0; r < std::max(1, prepare_rounds); ++r) {
             const auto t0 = std::chrono::steady_clock::now();
-            prepare_dataset(datasets().find(d), root, /*force=*/true, [](const std::string&) {});
+            prepare_dataset(dataset, root, /*force=*/true, [](const std::string&) {});
             times.push_back(seconds_since(t0));
           }
           prepare_s[d] = bench::median(times);

@@ -15,7 +15,7 @@ which tunes every variant afresh). With --lock FILE every trainperf run holds fl
 machines). Reruns with the same --experiment-dir resume: finished trials are not run again.
 
   scripts/set_targets.py --workload fmnist_mlp --submissions nadamw,adamw,momentum,nesterov \
-      --steps 3000 --trials 5 --reruns 5 --threads 2 --out docs/workloads/targets/fmnist_mlp.json
+      --steps 3000 --trials 5 --reruns 5 --threads 2 --out src/workloads/fmnist_mlp/targets/fmnist_mlp.json
 """
 import argparse
 import csv

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Markdown tables of target-setting summaries (the JSON files scripts/set_targets.py writes).
 
-  scripts/targets_table.py docs/workloads/targets/fmnist_resnet*.json
+  scripts/targets_table.py src/workloads/fmnist_resnet/targets/fmnist_resnet*.json
 
 One row per workload (targets, budget, step hint, the configuration rerun), then one row per tuning
 trial and per rerun, so the docs show where every number came from.

@@ -37,7 +37,7 @@ std::vector<const DatasetEntry*> selected_datasets(const DataArgs& a) {
     const auto& entry = workloads().find(w);
     if (entry.datasets.empty() && a.suite.empty())
       fmt::print("{}: reads its data directly from installed packages; nothing to prepare\n", w);
-    for (const auto& d : entry.datasets) wanted.insert(d);
+    for (const auto& d : entry.datasets) wanted.insert(d.name);
   }
   for (const auto& d : datasets().entries())
     if (wanted.count(d.name)) out.push_back(&d);
@@ -67,8 +67,8 @@ void list(const DataArgs& a) {
     const DatasetCheck c = check_dataset(d, root);
     std::string users;
     for (const auto& w : workloads().entries())
-      for (const auto& name : w.datasets)
-        if (name == d.name) users += (users.empty() ? "" : ",") + w.name;
+      for (const auto& used : w.datasets)
+        if (used.name == d.name) users += (users.empty() ? "" : ",") + w.name;
     fmt::print("  {:<16} {:<8} {}  [{}]\n", d.name, to_string(c.status), d.description, users);
     if (c.status != DatasetStatus::Ok) fmt::print("  {:<16} {:<8} {}\n", "", "", c.problem);
   }

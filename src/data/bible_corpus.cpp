@@ -124,14 +124,5 @@ BibleCorpus load_bible_corpus(const std::string& dir) {
   return corpus;
 }
 
-void register_dataset_bible_en_es(DatasetRegistry& registry) {
-  DatasetEntry entry;
-  entry.name = "bible_en_es";
-  entry.description = "KJV / Reina-Valera 1909 verse pairs (validation Acts, test John), 2k joint SentencePiece";
-  entry.format_version = 2;  // 2: 2k pieces (was 4k)
-  entry.packages = {"sword-text-kjv", "sword-text-sparv"};
-  entry.build = [](PrepareContext& ctx) { return build_bible_corpus(BibleCorpusSource{}, ctx); };
-  registry.add(std::move(entry));
-}
 
 }  // namespace trainperf

@@ -18,7 +18,6 @@
 namespace trainperf {
 
 struct PrepareContext;
-class DatasetRegistry;
 
 struct BiblePair {
   std::string book;  // OSIS id
@@ -50,6 +49,5 @@ struct BibleCorpus {
 BibleCorpus load_bible_corpus(const std::string& dir);
 std::vector<BiblePair> read_bible_pairs(const std::string& path);
 
-void register_dataset_bible_en_es(DatasetRegistry& registry);
 
 }  // namespace trainperf

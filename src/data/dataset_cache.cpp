@@ -308,10 +308,6 @@ bool prepare_dataset(const DatasetEntry& entry, const std::string& root, bool fo
   return true;
 }
 
-std::string require_dataset(const std::string& dataset, const DataOptions& options, const std::string& workload) {
-  return require_dataset(datasets().find(dataset), options, workload);
-}
-
 std::string require_dataset(const DatasetEntry& entry, const DataOptions& options, const std::string& workload) {
   const std::string& dataset = entry.name;
   const std::string root = data_root(options);

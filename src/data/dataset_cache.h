@@ -4,8 +4,9 @@
 //   <root>/<dataset>/manifest.json     root = --data-dir, $TRAINPERF_DATA_DIR, $XDG_CACHE_HOME/trainperf
 //   <root>/<dataset>/<files...>                    or ~/.cache/trainperf
 //
-// A dataset registers a builder (DatasetEntry) with one line in src/data/dataset_registry.cpp;
-// `trainperf data prepare` runs it into a scratch folder that replaces the old one atomically.
+// A dataset is a builder (DatasetEntry) that the workloads reading it name in their registry entries
+// (src/workloads/registry.h: datasets() is the view over them); `trainperf data prepare` runs it into
+// a scratch folder that replaces the old one atomically. This folder is mechanism only.
 #pragma once
 
 #include <trainperf/workload.h>
@@ -53,8 +54,6 @@ class DatasetRegistry {
   std::vector<DatasetEntry> entries_;
 };
 
-const DatasetRegistry& datasets();
-
 enum class DatasetStatus { Ok, Missing, Stale, Corrupt };
 const char* to_string(DatasetStatus s);
 
@@ -76,7 +75,6 @@ bool prepare_dataset(const DatasetEntry& entry, const std::string& root, bool fo
 
 // For Workload::load_data: the verified folder of `dataset`, or a DataError that says what is wrong
 // and exactly what to run (`trainperf data prepare --workload <workload> ...`) or install.
-std::string require_dataset(const std::string& dataset, const DataOptions& options, const std::string& workload);
 std::string require_dataset(const DatasetEntry& entry, const DataOptions& options, const std::string& workload);
 
 // Writes bytes to a file (binary), throwing DataError naming the file on failure.

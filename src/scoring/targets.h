@@ -47,13 +47,12 @@ struct TargetTable {
 
 // "v0.5" / "v0.6" (shipped tables), "ours" (the workload registry) or a path to a JSON file.
 // Throws ScoringError naming the file and key on unknown keys, unknown metrics, bad values.
+// "ours" (the registry), "v0.5"/"v0.6" (AlgoPerf's tables, compiled in from data/targets/; read from
+// $TRAINPERF_TARGETS_DIR instead when it is set), or a JSON file.
 TargetTable load_targets(const std::string& which);
 TargetTable parse_targets(const std::string& json_text, const std::string& where);
 TargetTable registry_targets();
 
-// The folder holding the shipped tables: $TRAINPERF_TARGETS_DIR if set, else the source tree's
-// data/targets.
-std::filesystem::path shipped_targets_dir();
 
 // Metric names (without "validation/") whose direction is known: AlgoPerf's and our workloads'.
 std::optional<Goal> known_metric_goal(const std::string& metric);

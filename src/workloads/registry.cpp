@@ -1,5 +1,6 @@
 #include "workloads/registry.h"
 
+#include <map>
 #include <stdexcept>
 
 // One line per workload folder.
@@ -46,5 +47,23 @@ const WorkloadRegistry& workloads() {
 }
 
 std::unique_ptr<Workload> make_workload(const std::string& name) { return workloads().find(name).make(); }
+
+const DatasetRegistry& datasets() {
+  static const DatasetRegistry registry = [] {
+    DatasetRegistry r;
+    std::map<std::string, const DatasetEntry*> seen;
+    for (const auto& w : workloads().entries())
+      for (const auto& d : w.datasets) {
+        auto [it, fresh] = seen.emplace(d.name, &d);
+        if (fresh) {
+          r.add(d);
+        } else if (it->second->format_version != d.format_version || it->second->packages != d.packages) {
+          throw std::logic_error("two workloads describe dataset '" + d.name + "' differently");
+        }
+      }
+    return r;
+  }();
+  return registry;
+}
 
 }  // namespace trainperf

@@ -1,8 +1,12 @@
 // Every workload by name. A workload folder defines `void register_<folder>(WorkloadRegistry&)`
-// (adding its base workload and held-out variants) and gets one line in registry.cpp.
+// (adding its base workload and held-out variants, each with the prepared datasets it reads) and gets
+// one line in registry.cpp. The datasets are a view over the workloads: `trainperf data` lists and
+// prepares the datasets of the registered workloads, and nothing else registers one.
 #pragma once
 
 #include <trainperf/workload.h>
+
+#include "data/dataset_cache.h"
 
 #include <functional>
 #include <memory>
@@ -15,7 +19,7 @@ struct WorkloadEntry {
   std::string name;
   std::string description;
   std::function<std::unique_ptr<Workload>()> make;
-  std::vector<std::string> datasets = {};  // prepared datasets it reads (`trainperf data prepare --workload`)
+  std::vector<DatasetEntry> datasets = {};  // prepared datasets it reads, with their builders
 };
 
 class WorkloadRegistry {
@@ -31,5 +35,8 @@ class WorkloadRegistry {
 
 const WorkloadRegistry& workloads();
 std::unique_ptr<Workload> make_workload(const std::string& name);
+
+// Every prepared dataset of the registered workloads, once each (by name).
+const DatasetRegistry& datasets();
 
 }  // namespace trainperf

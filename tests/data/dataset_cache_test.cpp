@@ -161,13 +161,16 @@ TEST_F(DatasetCacheTest, MissingPackageFileNamesThePackageAndKeepsTheOldCache) {
 }
 
 TEST_F(DatasetCacheTest, UnknownDatasetListsTheKnownOnes) {
-  DataOptions options;
-  options.data_dir = data();
+  DatasetRegistry registry;
+  DatasetEntry toy;
+  toy.name = "toy";
+  registry.add(toy);
   try {
-    require_dataset("no_such_dataset", options, "some_workload");
+    registry.find("no_such_dataset");
     FAIL() << "expected an exception";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("unknown dataset 'no_such_dataset'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("toy"), std::string::npos) << e.what();
   }
 }
 

@@ -127,3 +127,21 @@ TEST(ScoringTargets, DatasetCacheVariableDoesNotMoveTheShippedTables) {
   ::unsetenv("TRAINPERF_TARGETS_DIR");
   if (old) ::setenv("TRAINPERF_DATA_DIR", saved.c_str(), 1); else ::unsetenv("TRAINPERF_DATA_DIR");
 }
+
+// The shipped tables are compiled in: scoring against them needs no source tree (an installed
+// trainperf, or a binary copied elsewhere), and the copy is the file in data/targets/.
+TEST(ScoringTargets, ShippedTablesAreBuiltIn) {
+  for (const char* version : {"v0.5", "v0.6"}) {
+    const TargetTable built_in = load_targets(version);
+    EXPECT_NE(built_in.source.find("(built in)"), std::string::npos) << built_in.source;
+    ::setenv("TRAINPERF_TARGETS_DIR", (std::string(TRAINPERF_TESTS_DIR) + "/../data/targets").c_str(), 1);
+    const TargetTable from_tree = load_targets(version);
+    ::unsetenv("TRAINPERF_TARGETS_DIR");
+    ASSERT_EQ(built_in.workloads.size(), from_tree.workloads.size()) << version;
+    for (size_t i = 0; i < built_in.workloads.size(); ++i) {
+      EXPECT_EQ(built_in.workloads[i].name, from_tree.workloads[i].name);
+      EXPECT_EQ(built_in.workloads[i].target, from_tree.workloads[i].target);
+      EXPECT_EQ(built_in.workloads[i].max_runtime, from_tree.workloads[i].max_runtime);
+    }
+  }
+}

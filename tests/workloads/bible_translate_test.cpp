@@ -145,7 +145,8 @@ TEST(TranslationModel, LearnsToTranslateAToyCorpus) {
 TEST(BibleTranslateWorkload, RegisteredWithVariantsAndDataset) {
   for (const char* name : {"bible_translate", "bible_translate_glu_tanh", "bible_translate_post_ln"}) {
     const WorkloadEntry& e = workloads().find(name);
-    EXPECT_EQ(e.datasets, std::vector<std::string>{"bible_en_es"}) << name;
+    ASSERT_EQ(e.datasets.size(), 1u) << name;
+    EXPECT_EQ(e.datasets[0].name, "bible_en_es") << name;
     const auto w = e.make();
     EXPECT_EQ(w->spec().target_metric, "bleu");
     EXPECT_EQ(w->spec().goal, Goal::Maximize);

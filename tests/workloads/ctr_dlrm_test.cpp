@@ -293,7 +293,8 @@ TEST(CtrDlrmStream, DeterministicInTheSeedAndShardedByRank) {
 TEST(CtrDlrmWorkload, RegisteredWithVariantsAndMissingDataSaysWhatToRun) {
   for (const char* name : {"ctr_dlrm", "ctr_dlrm_layernorm", "ctr_dlrm_embed_init"}) {
     const WorkloadEntry& e = workloads().find(name);
-    EXPECT_EQ(e.datasets, (std::vector<std::string>{kMovieLensDataset}));
+    ASSERT_EQ(e.datasets.size(), 1u);
+    EXPECT_EQ(e.datasets[0].name, kMovieLensDataset);
     auto w = make_workload(name);
     EXPECT_EQ(w->spec().target_metric, "loss");
     EXPECT_EQ(w->spec().goal, Goal::Minimize);

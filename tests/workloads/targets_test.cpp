@@ -1,39 +1,80 @@
-// Every workload's target, budget and step hint come from a committed target-setting summary
-// (docs/workloads/targets/<workload>.json, written by scripts/set_targets.py) where one exists, and
-// every budget lies between 1 and 5 minutes of submission time (the CPU-scale suite's promise).
+// Every workload's targets, budget and step hint are data: they come from the target-setting summary
+// its folder ships (src/workloads/<folder>/targets/<workload>.json, written by scripts/set_targets.py
+// and compiled in), every budget lies between 1 and 5 minutes of submission time (the CPU-scale
+// suite's promise), and a held-out variant keeps its base's budget and step hint.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "workloads/common/targets.h"
 #include "workloads/registry.h"
 
 using namespace trainperf;
 
-TEST(WorkloadTargets, SpecsMatchTheCommittedTargetSettingSummaries) {
-  const std::filesystem::path dir = std::filesystem::path(TRAINPERF_TESTS_DIR) / ".." / "docs" / "workloads" / "targets";
-  int checked = 0;
+TEST(WorkloadTargets, SpecsAreTheirFoldersTargetSettingSummaries) {
   for (const auto& entry : workloads().entries()) {
     const WorkloadSpec spec = entry.make()->spec();
+    const nlohmann::json& summary = target_setting_summary(entry.name);
+    EXPECT_EQ(summary.at("workload"), entry.name);
+    EXPECT_EQ(summary.at("metric"), spec.target_metric) << entry.name;
+    EXPECT_EQ(spec.validation_target, summary.at("validation_target").get<double>()) << entry.name;
+    EXPECT_EQ(spec.test_target, summary.at("test_target").get<double>()) << entry.name;
     EXPECT_GE(spec.max_runtime_s, 60) << entry.name;
     EXPECT_LE(spec.max_runtime_s, 300) << entry.name;
-    const auto file = dir / (entry.name + ".json");
-    if (!std::filesystem::exists(file)) continue;
-    const auto summary = nlohmann::json::parse(std::ifstream(file));
-    EXPECT_EQ(summary.at("workload"), entry.name) << file;
-    EXPECT_EQ(summary.at("metric"), spec.target_metric) << file;
-    EXPECT_NEAR(spec.validation_target, summary.at("validation_target").get<double>(), 5e-5) << entry.name;
-    EXPECT_NEAR(spec.test_target, summary.at("test_target").get<double>(), 5e-5) << entry.name;
-    if (spec.base_workload.empty()) {  // held-out variants keep their base workload's budget and step hint
+    if (spec.base_workload.empty()) {
       EXPECT_EQ(spec.step_hint, summary.at("step_hint").get<int64_t>()) << entry.name;
-      // 4/3 of the target-setting time, kept within the 1-5 minutes a CPU-scale workload may take
-      EXPECT_NEAR(spec.max_runtime_s, std::clamp(summary.at("max_runtime_s").get<double>(), 60.0, 300.0), 0.5)
-          << entry.name;
+      EXPECT_EQ(spec.max_runtime_s, suite_budget(summary.at("max_runtime_s").get<double>())) << entry.name;
+    } else {
+      const WorkloadSpec base = make_workload(spec.base_workload)->spec();
+      EXPECT_EQ(spec.max_runtime_s, base.max_runtime_s) << entry.name;
+      EXPECT_EQ(spec.step_hint, base.step_hint) << entry.name;
+      EXPECT_EQ(spec.name, spec.base_workload + spec.name.substr(spec.base_workload.size())) << entry.name;
     }
-    ++checked;
   }
-  EXPECT_GE(checked, 3);  // fmnist_resnet, fmnist_vit, austen_lm at least
+}
+
+// The summaries in the tree are the ones compiled in (the build embeds src/workloads/*/targets/).
+TEST(WorkloadTargets, CompiledInSummariesAreTheFilesInTheTree) {
+  namespace fs = std::filesystem;
+  int files = 0;
+  for (const auto& folder : fs::directory_iterator(fs::path(TRAINPERF_TESTS_DIR) / ".." / "src" / "workloads")) {
+    if (!fs::is_directory(folder.path() / "targets")) continue;
+    for (const auto& f : fs::directory_iterator(folder.path() / "targets")) {
+      const auto on_disk = nlohmann::json::parse(std::ifstream(f.path()));
+      EXPECT_EQ(target_setting_summary(f.path().stem().string()), on_disk) << f.path();
+      ++files;
+    }
+  }
+  EXPECT_EQ(files, static_cast<int>(workloads().entries().size()));  // one summary per workload
+}
+
+TEST(WorkloadTargets, BudgetsAreWholeSecondsWithinTheSuitesLimits) {
+  EXPECT_EQ(suite_budget(115.5), 116);
+  EXPECT_EQ(suite_budget(65.1), 65);
+  EXPECT_EQ(suite_budget(8.8), 60);
+  EXPECT_EQ(suite_budget(402.4), 300);
+}
+
+TEST(WorkloadTargets, AWorkloadWithoutASummaryIsAProgrammingError) {
+  WorkloadSpec s;
+  s.name = "no_such_workload";
+  EXPECT_THROW(with_targets(s), std::logic_error);
+  WorkloadSpec wrong_metric = make_workload("fmnist_mlp")->spec();
+  wrong_metric.target_metric = "loss";
+  EXPECT_THROW(with_targets(wrong_metric), std::logic_error);
+}
+
+TEST(WorkloadTargets, AVariantIsADeltaOnItsBase) {
+  const WorkloadSpec base = make_workload("fmnist_resnet")->spec();
+  const WorkloadSpec v = held_out_variant(base, "large_bn_init", "described");
+  EXPECT_EQ(v.name, "fmnist_resnet_large_bn_init");
+  EXPECT_EQ(v.base_workload, "fmnist_resnet");
+  EXPECT_EQ(v.description, "described");
+  EXPECT_EQ(v.eval_period_s, base.eval_period_s);
+  EXPECT_EQ(v.reference_batch_size, base.reference_batch_size);
+  EXPECT_EQ(v.input_memory_format, base.input_memory_format);
+  EXPECT_NE(v.validation_target, base.validation_target);
+  EXPECT_EQ(v.validation_target, target_setting_summary("fmnist_resnet_large_bn_init").at("validation_target"));
 }

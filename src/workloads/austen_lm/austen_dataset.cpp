@@ -126,14 +126,14 @@ nlohmann::json build_austen_dataset(PrepareContext& ctx) {
   return summary;
 }
 
-void register_dataset_austen(DatasetRegistry& registry) {
+DatasetEntry austen_dataset() {
   DatasetEntry e;
   e.name = kAustenDataset;
   e.description = "Jane Austen's six novels (janeaustenr), split by novel, SentencePiece ids";
   e.format_version = 2;  // 2: 1024 pieces (was 2048)
   e.packages = {"r-base-core", "r-cran-janeaustenr"};
   e.build = build_austen_dataset;
-  registry.add(std::move(e));
+  return e;
 }
 
 }  // namespace trainperf

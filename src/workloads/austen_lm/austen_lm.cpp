@@ -7,6 +7,7 @@
 #include "workloads/austen_lm/austen_lm.h"
 #include "workloads/common/language_model.h"
 #include "workloads/registry.h"
+#include "workloads/common/targets.h"
 
 namespace trainperf {
 
@@ -34,7 +35,7 @@ class AustenLm final : public LanguageModelWorkload {
   }
 
   void load_data(const DataOptions& options) override {
-    const std::string dir = require_dataset(kAustenDataset, options, spec_.name);
+    const std::string dir = require_dataset(austen_dataset(), options, spec_.name);
     TokenIds train = read_token_ids(dir + "/train.ids");
     TokenIds validation = read_token_ids(dir + "/validation.ids");
     TokenIds test = read_token_ids(dir + "/test.ids");
@@ -55,25 +56,15 @@ WorkloadSpec austen_spec() {
   s.description = "decoder-only pre-LN transformer LM (2x64, context 64) on Jane Austen; AlgoPerf v0.6 LM analog";
   s.target_metric = "loss";
   s.goal = Goal::Minimize;
-  s.validation_target = 4.4478;  // targets, budget, step hint: scripts/set_targets.py, docs/workloads/targets.md
-  s.test_target = 4.394;
-  s.max_runtime_s = 65;
-  s.step_hint = 1500;
   s.eval_period_s = 10;
   s.reference_batch_size = 16;
-  return s;
+  return with_targets(s);  // targets, budget, step hint: targets/austen_lm.json
 }
 
 // Held-out variant (AlgoPerf's post-LN vs pre-LN kind): LayerNorm after each residual addition,
 // no final LayerNorm.
 WorkloadSpec austen_post_ln_spec() {
-  WorkloadSpec s = austen_spec();
-  s.name = "austen_lm_post_ln";
-  s.description = "austen_lm with post-LN layers (held-out variant)";
-  s.base_workload = "austen_lm";
-  s.validation_target = 4.2367;  // its own target setting (docs/workloads/targets.md); base budget
-  s.test_target = 4.1679;
-  return s;
+  return held_out_variant(austen_spec(), "post_ln", "austen_lm with post-LN layers (held-out variant)");
 }
 
 LanguageModelConfig post_ln_config() {
@@ -93,7 +84,7 @@ std::unique_ptr<Workload> make_austen_lm(const std::string& name) {
 
 void register_austen_lm(WorkloadRegistry& registry) {
   for (const WorkloadSpec& s : {austen_spec(), austen_post_ln_spec()})
-    registry.add({s.name, s.description, [name = s.name] { return make_austen_lm(name); }, {kAustenDataset}});
+    registry.add({s.name, s.description, [name = s.name] { return make_austen_lm(name); }, {austen_dataset()}});
 }
 
 }  // namespace trainperf

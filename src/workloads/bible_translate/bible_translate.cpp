@@ -11,12 +11,24 @@
 #include "metrics/bleu.h"
 #include "workloads/common/classification.h"
 #include "workloads/registry.h"
+#include "workloads/common/targets.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
 namespace trainperf {
+
+// "bible_en_es": the prepared verse pairs and tokenizer every bible_translate workload reads.
+DatasetEntry bible_dataset() {
+  DatasetEntry entry;
+  entry.name = "bible_en_es";
+  entry.description = "KJV / Reina-Valera 1909 verse pairs (validation Acts, test John), 2k joint SentencePiece";
+  entry.format_version = 2;  // 2: 2k pieces (was 4k)
+  entry.packages = {"sword-text-kjv", "sword-text-sparv"};
+  entry.build = [](PrepareContext& ctx) { return build_bible_corpus(BibleCorpusSource{}, ctx); };
+  return entry;
+}
 
 // ---- model ----------------------------------------------------------------------------------
 
@@ -237,7 +249,7 @@ class BibleTranslate final : public Workload {
 
   void load_data(const DataOptions& options) override {
     device_ = options.device;
-    const std::string dir = require_dataset("bible_en_es", options, spec_.name);
+    const std::string dir = require_dataset(bible_dataset(), options, spec_.name);
     BibleCorpus corpus = load_bible_corpus(dir);
     tokenizer_ = std::make_unique<Tokenizer>(corpus.tokenizer);
     if (tokenizer_->vocab_size() != settings_.model.vocab_size)
@@ -365,37 +377,24 @@ WorkloadSpec bible_spec() {
       "EN->ES (KJV -> Reina-Valera 1909) encoder-decoder transformer, 2+2 layers d64, BLEU; AlgoPerf wmt analog";
   s.target_metric = "bleu";
   s.goal = Goal::Maximize;
-  s.validation_target = 7.3004;  // targets, budget, step hint: scripts/set_targets.py, docs/workloads/targets.md
-  s.test_target = 7.6414;
-  s.max_runtime_s = 300;  // 4/3 of the target-setting time is 318 s: capped at the suite's 5 minutes
-  s.step_hint = 1200;
   s.eval_period_s = 45;
   s.reference_batch_size = 32;
-  return s;
+  // targets, budget (4/3 of the target-setting time is 318 s: the suite's 5 minutes), step hint
+  return with_targets(s);  // targets/bible_translate.json
 }
 
 TranslateSettings base_settings() { return TranslateSettings{}; }
 
 // Held-out variant (AlgoPerf's wmt_glu_tanh): GLU feed-forward blocks with tanh.
 WorkloadSpec glu_tanh_spec() {
-  WorkloadSpec s = bible_spec();
-  s.name = "bible_translate_glu_tanh";
-  s.description = "bible_translate with GLU feed-forward blocks and tanh (held-out variant, AlgoPerf wmt_glu_tanh)";
-  s.base_workload = "bible_translate";
-  s.validation_target = 5.9389;  // its own target setting (docs/workloads/targets.md)
-  s.test_target = 6.8442;
-  return s;
+  return held_out_variant(bible_spec(), "glu_tanh",
+                          "bible_translate with GLU feed-forward blocks and tanh (held-out variant, AlgoPerf wmt_glu_tanh)");
 }
 
 // Held-out variant (AlgoPerf's wmt_post_ln): LayerNorm after each residual sum.
 WorkloadSpec bible_post_ln_spec() {
-  WorkloadSpec s = bible_spec();
-  s.name = "bible_translate_post_ln";
-  s.description = "bible_translate with post-LN layers (held-out variant, AlgoPerf wmt_post_ln)";
-  s.base_workload = "bible_translate";
-  s.validation_target = 5.6409;  // its own target setting (docs/workloads/targets.md)
-  s.test_target = 6.0497;
-  return s;
+  return held_out_variant(bible_spec(), "post_ln",
+                          "bible_translate with post-LN layers (held-out variant, AlgoPerf wmt_post_ln)");
 }
 
 }  // namespace
@@ -403,7 +402,7 @@ WorkloadSpec bible_post_ln_spec() {
 void register_bible_translate(WorkloadRegistry& registry) {
   registry.add({"bible_translate", bible_spec().description,
                 [] { return std::make_unique<BibleTranslate>(bible_spec(), base_settings()); },
-                {"bible_en_es"}});
+                {bible_dataset()}});
   registry.add({"bible_translate_glu_tanh", glu_tanh_spec().description,
                 [] {
                   TranslateSettings t = base_settings();
@@ -411,14 +410,14 @@ void register_bible_translate(WorkloadRegistry& registry) {
                   t.model.activation = nn::Activation::Tanh;
                   return std::make_unique<BibleTranslate>(glu_tanh_spec(), t);
                 },
-                {"bible_en_es"}});
+                {bible_dataset()}});
   registry.add({"bible_translate_post_ln", bible_post_ln_spec().description,
                 [] {
                   TranslateSettings t = base_settings();
                   t.model.pre_ln = false;
                   return std::make_unique<BibleTranslate>(bible_post_ln_spec(), t);
                 },
-                {"bible_en_es"}});
+                {bible_dataset()}});
 }
 
 }  // namespace trainperf

@@ -4,12 +4,15 @@
 
 #include <trainperf/workload.h>
 
+#include "data/dataset_cache.h"
 #include "nn/transformer.h"
 
 #include <random>
 #include <vector>
 
 namespace trainperf {
+
+DatasetEntry bible_dataset();  // "bible_en_es": the prepared dataset bible_translate reads
 
 struct TranslationModelConfig {
   int64_t vocab_size = 2000;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/dataset_cache.h"
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -16,7 +18,6 @@
 
 namespace trainperf {
 
-struct PrepareContext;
 struct RTable;
 
 inline constexpr const char* kMovieLensDataset = "movielens";
@@ -82,6 +83,7 @@ void write_tensor_file(const std::string& path, const torch::Tensor& t);
 torch::Tensor read_tensor_file(const std::string& path);  // DataError naming the file
 
 nlohmann::json build_movielens_dataset(PrepareContext& ctx);
+DatasetEntry movielens_dataset();  // "movielens": the prepared dataset ctr_dlrm reads
 // Reads a prepared folder (already verified by require_dataset).
 MovieLensFeatures load_movielens_features(const std::string& dir);
 

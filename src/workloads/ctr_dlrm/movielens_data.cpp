@@ -328,14 +328,14 @@ MovieLensFeatures load_movielens_features(const std::string& dir) {
   return f;
 }
 
-void register_dataset_movielens(DatasetRegistry& registry) {
+DatasetEntry movielens_dataset() {
   DatasetEntry e;
   e.name = kMovieLensDataset;
   e.description = "MovieLens ratings (dslabs) as click-through data: rating >= 4.5, time split 80/10/10";
   e.format_version = 1;
   e.packages = {"r-base-core", "r-cran-dslabs"};
   e.build = build_movielens_dataset;
-  registry.add(std::move(e));
+  return e;
 }
 
 }  // namespace trainperf

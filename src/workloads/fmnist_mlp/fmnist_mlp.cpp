@@ -4,6 +4,7 @@
 
 #include "workloads/common/classification.h"
 #include "workloads/registry.h"
+#include "workloads/common/targets.h"
 
 namespace trainperf {
 
@@ -72,25 +73,15 @@ WorkloadSpec mlp_spec() {
   s.description = "MLP 784-256-256-10 (ReLU) on Fashion-MNIST; AlgoPerf mnist analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
-  s.validation_target = 0.885;
-  s.test_target = 0.875;
-  s.max_runtime_s = 60;
-  s.step_hint = 3000;
   s.eval_period_s = 2.0;
   s.reference_batch_size = 128;
   s.num_eval_train_examples = 10000;
-  return s;
+  return with_targets(s);  // targets, budget, step hint: targets/fmnist_mlp.json
 }
 
 // Held-out variant (AlgoPerf's activation-swap kind): tanh instead of ReLU.
 WorkloadSpec tanh_spec() {
-  WorkloadSpec s = mlp_spec();
-  s.name = "fmnist_mlp_tanh";
-  s.description = "fmnist_mlp with tanh activations (held-out variant)";
-  s.base_workload = "fmnist_mlp";
-  s.validation_target = 0.88;
-  s.test_target = 0.87;
-  return s;
+  return held_out_variant(mlp_spec(), "tanh", "fmnist_mlp with tanh activations (held-out variant)");
 }
 
 }  // namespace

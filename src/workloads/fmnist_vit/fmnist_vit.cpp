@@ -9,6 +9,7 @@
 #include "nn/transformer.h"
 #include "workloads/common/classification.h"
 #include "workloads/registry.h"
+#include "workloads/common/targets.h"
 
 namespace trainperf {
 
@@ -89,25 +90,15 @@ WorkloadSpec vit_spec() {
       "ViT (7x7 patches, d 64, 4 pre-LN layers, 4 heads) on Fashion-MNIST with crop+flip; imagenet_vit analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
-  s.validation_target = 0.8208;
-  s.test_target = 0.8102;
-  s.max_runtime_s = 127;
-  s.step_hint = 1500;
   s.eval_period_s = 15.0;
   s.reference_batch_size = 128;
   s.num_eval_train_examples = 5000;
-  return s;
+  return with_targets(s);  // targets, budget, step hint: targets/fmnist_vit.json
 }
 
 // Held-out variant (imagenet_vit_glu's kind): gated (GLU) feed-forward blocks.
 WorkloadSpec glu_spec() {
-  WorkloadSpec s = vit_spec();
-  s.name = "fmnist_vit_glu";
-  s.description = "fmnist_vit with GLU feed-forward blocks (held-out variant)";
-  s.base_workload = "fmnist_vit";
-  s.validation_target = 0.8454;  // its own target setting (docs/workloads/targets.md); base budget
-  s.test_target = 0.8392;
-  return s;
+  return held_out_variant(vit_spec(), "glu", "fmnist_vit with GLU feed-forward blocks (held-out variant)");
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/dataset_cache.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,7 +23,6 @@
 
 namespace trainperf {
 
-struct PrepareContext;
 
 inline constexpr const char* kMoleculesDataset = "molecules";
 
@@ -125,6 +126,7 @@ struct MoleculesBuildOptions {
   double missing_rate = 0.3;
 };
 nlohmann::json build_molecules_dataset(PrepareContext& ctx, const MoleculesBuildOptions& options = {});
+DatasetEntry molecules_dataset();  // "molecules": the prepared dataset molecules_gnn reads
 
 // ---------------------------------------------------------------------------------------------
 // Loss and metric.

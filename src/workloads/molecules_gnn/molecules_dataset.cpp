@@ -452,14 +452,14 @@ nlohmann::json build_molecules_dataset(PrepareContext& ctx, const MoleculesBuild
   return summary;
 }
 
-void register_dataset_molecules(DatasetRegistry& registry) {
+DatasetEntry molecules_dataset() {
   DatasetEntry e;
   e.name = kMoleculesDataset;
   e.description = "NCI first 5K + WEHI PAINS molecules (rdkit-data) as graphs, MACCS-key labels, 80/10/10 by hash";
   e.format_version = 1;
   e.packages = {kPackage, "libopenbabel-dev"};
   e.build = [](PrepareContext& ctx) { return build_molecules_dataset(ctx); };
-  registry.add(std::move(e));
+  return e;
 }
 
 }  // namespace trainperf

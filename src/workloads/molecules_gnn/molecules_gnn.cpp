@@ -13,6 +13,7 @@
 #include "data/dataset_cache.h"
 #include "workloads/molecules_gnn/molecules.h"
 #include "workloads/registry.h"
+#include "workloads/common/targets.h"
 
 namespace trainperf {
 
@@ -267,7 +268,7 @@ class MoleculesGnn final : public Workload {
   const WorkloadSpec& spec() const override { return spec_; }
 
   void load_data(const DataOptions& options) override {
-    const std::string dir = require_dataset(kMoleculesDataset, options, spec_.name);
+    const std::string dir = require_dataset(molecules_dataset(), options, spec_.name);
     set_data(read_molecule_graphs(dir + "/train.graphs"), read_molecule_graphs(dir + "/validation.graphs"),
              read_molecule_graphs(dir + "/test.graphs"), options.device);
   }
@@ -362,26 +363,14 @@ WorkloadSpec base_spec() {
   s.description = "GraphNetwork (latent 64, 3 steps) predicting MACCS keys of rdkit-data molecules; AlgoPerf ogbg analog";
   s.target_metric = "mean_average_precision";
   s.goal = Goal::Maximize;
-  // From scripts/set_targets.py (docs/workloads/targets.md, targets/molecules_gnn.json): adamw's point,
-  // 3 reruns of 1,000 steps; budget 4/3 of their median time.
-  s.validation_target = 0.8169;
-  s.test_target = 0.82125;
-  s.max_runtime_s = 94;
-  s.step_hint = 1000;
   s.eval_period_s = 25;
   s.reference_batch_size = 128;
-  return s;
+  return with_targets(s);  // targets, budget, step hint: targets/molecules_gnn.json
 }
 
 // Held-out variants (AlgoPerf's ogbg_gelu, ogbg_model_size).
 WorkloadSpec gelu_spec() {
-  WorkloadSpec s = base_spec();
-  s.name = "molecules_gnn_gelu";
-  s.description = "molecules_gnn with GELU activations (held-out variant)";
-  s.base_workload = "molecules_gnn";
-  s.validation_target = 0.847033;  // a rerun of molecules_gnn's best point (targets/molecules_gnn_gelu.json)
-  s.test_target = 0.85428;
-  return s;
+  return held_out_variant(base_spec(), "gelu", "molecules_gnn with GELU activations (held-out variant)");
 }
 GnnConfig gelu_config() {
   GnnConfig c = cpu_config();
@@ -390,13 +379,8 @@ GnnConfig gelu_config() {
 }
 
 WorkloadSpec model_size_spec() {
-  WorkloadSpec s = base_spec();
-  s.name = "molecules_gnn_model_size";
-  s.description = "molecules_gnn with latent 96, MLPs [96, 96], 2 message-passing steps (held-out variant)";
-  s.base_workload = "molecules_gnn";
-  s.validation_target = 0.84144;  // a rerun of molecules_gnn's best point (targets/molecules_gnn_model_size.json)
-  s.test_target = 0.847989;
-  return s;
+  return held_out_variant(base_spec(), "model_size",
+                          "molecules_gnn with latent 96, MLPs [96, 96], 2 message-passing steps (held-out variant)");
 }
 GnnConfig model_size_config() {
   GnnConfig c = cpu_config();
@@ -429,7 +413,7 @@ std::unique_ptr<BatchStream> make_graph_stream(std::shared_ptr<const MoleculeGra
 
 void register_molecules_gnn(WorkloadRegistry& registry) {
   for (const WorkloadSpec& s : {base_spec(), gelu_spec(), model_size_spec()})
-    registry.add({s.name, s.description, [name = s.name] { return make_molecules_gnn(name); }, {kMoleculesDataset}});
+    registry.add({s.name, s.description, [name = s.name] { return make_molecules_gnn(name); }, {molecules_dataset()}});
 }
 
 }  // namespace trainperf

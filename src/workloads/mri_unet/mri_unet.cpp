@@ -10,6 +10,7 @@
 #include "data/tensor_stream.h"
 #include "workloads/mri_unet/mri_unet.h"
 #include "workloads/registry.h"
+#include "workloads/common/targets.h"
 
 namespace trainperf {
 namespace mri {
@@ -133,7 +134,7 @@ class MriUnet final : public Workload {
   const WorkloadSpec& spec() const override { return spec_; }
 
   void load_data(const DataOptions& options) override {
-    const std::string dir = require_dataset(kDataset, options, spec_.name);
+    const std::string dir = require_dataset(mri_dataset(), options, spec_.name);
     set_data(read_slices(dir + "/train.slices"), read_slices(dir + "/validation.slices"),
              read_slices(dir + "/test.slices"), options.device, dir);
   }
@@ -237,39 +238,22 @@ WorkloadSpec base_spec() {
                   "AlgoPerf fastmri analog";
   s.target_metric = "ssim";
   s.goal = Goal::Maximize;
-  // From scripts/set_targets.py (docs/workloads/targets.md, targets/mri_unet.json): nesterov's point,
-  // 3 reruns of 1,000 steps (81-224 s: the machine was busy); budget 4/3 of their median time.
-  s.validation_target = 0.624028;
-  s.test_target = 0.615143;
-  s.max_runtime_s = 207;
-  s.step_hint = 1000;
   s.eval_period_s = 20;  // one evaluation (48 + 85 + 85 slices) measured 1.3-4 s
   s.reference_batch_size = 16;
   s.num_train_examples = 363;  // ch2.nii.gz: 164 axial + 199 coronal slices; sagittal 85 left / 85 right
   s.num_eval_train_examples = 48;
   s.num_validation_examples = 85;
   s.num_test_examples = 85;
-  return s;
+  return with_targets(s);  // targets, budget, step hint: targets/mri_unet.json
 }
 
 WorkloadSpec tanh_spec() {
-  WorkloadSpec s = base_spec();
-  s.name = "mri_unet_tanh";
-  s.description = "mri_unet with tanh activations (held-out variant, AlgoPerf fastmri_tanh)";
-  s.base_workload = "mri_unet";
-  s.validation_target = 0.510726;  // a rerun of mri_unet's best point (targets/mri_unet_tanh.json)
-  s.test_target = 0.4942;
-  return s;
+  return held_out_variant(base_spec(), "tanh", "mri_unet with tanh activations (held-out variant, AlgoPerf fastmri_tanh)");
 }
 
 WorkloadSpec layernorm_spec() {
-  WorkloadSpec s = base_spec();
-  s.name = "mri_unet_layernorm";
-  s.description = "mri_unet with layer norm instead of instance norm (held-out variant, AlgoPerf fastmri_layernorm)";
-  s.base_workload = "mri_unet";
-  s.validation_target = 0.613399;  // a rerun of mri_unet's best point (targets/mri_unet_layernorm.json)
-  s.test_target = 0.602015;
-  return s;
+  return held_out_variant(base_spec(), "layernorm",
+                          "mri_unet with layer norm instead of instance norm (held-out variant, AlgoPerf fastmri_layernorm)");
 }
 
 }  // namespace
@@ -320,11 +304,11 @@ void register_mri_unet(WorkloadRegistry& registry) {
   for (const char* name : {"mri_unet", "mri_unet_tanh", "mri_unet_layernorm"}) {
     auto w = mri::make_mri_unet(name);
     registry.add({w->spec().name, w->spec().description, [n = std::string(name)] { return mri::make_mri_unet(n); },
-                  {mri::kDataset}});
+                  {mri::mri_dataset()}});
   }
 }
 
-void register_dataset_mri(DatasetRegistry& registry) {
+DatasetEntry mri::mri_dataset() {
   DatasetEntry e;
   e.name = mri::kDataset;
   e.description = "64x64 slices of the ch2 T1 head MRI (mricron-data): train axial+coronal, validation/test "
@@ -332,7 +316,7 @@ void register_dataset_mri(DatasetRegistry& registry) {
   e.format_version = 1;
   e.packages = {mri::kPackage};
   e.build = mri::build_mri_dataset;
-  registry.add(std::move(e));
+  return e;
 }
 
 }  // namespace trainperf

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/dataset_cache.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,7 +20,6 @@
 namespace trainperf {
 
 struct NiftiImage;
-struct PrepareContext;
 
 namespace mri {
 
@@ -57,6 +58,7 @@ SliceSet read_slices(const std::string& path);
 
 // The "mri" dataset builder: reads ch2.nii.gz, writes train/validation/test.slices.
 nlohmann::json build_mri_dataset(PrepareContext& ctx);
+DatasetEntry mri_dataset();  // "mri": the prepared dataset mri_unet reads
 
 // ---- simulated single-coil acquisition ----
 struct MaskOptions {

@@ -11,6 +11,7 @@
 #include "data/dataset_cache.h"
 #include "workloads/registry.h"
 #include "workloads/speech/speech.h"
+#include "workloads/common/targets.h"
 
 namespace trainperf {
 
@@ -77,7 +78,7 @@ class SpeechWorkload final : public Workload {
   const WorkloadSpec& spec() const override { return spec_; }
 
   void load_data(const DataOptions& options) override {
-    const std::string dir = require_dataset(kSpeechDataset, options, spec_.name);
+    const std::string dir = require_dataset(speech_dataset(), options, spec_.name);
     device_ = options.device;
     train_ = std::make_shared<FeatureSet>(read_feature_set(dir, "train"));
     const int64_t M = kind_ == Kind::Conformer ? conformer_.num_mels : lstm_.num_mels;
@@ -232,26 +233,14 @@ WorkloadSpec conformer_spec() {
   WorkloadSpec s = base_spec();
   s.name = "speech_conformer";
   s.description = "Conformer (2x48) CTC on espeak-ng speech of Austen clauses; AlgoPerf librispeech_conformer analog";
-  // From scripts/set_targets.py (docs/workloads/targets.md, targets/speech_conformer.json): adamw's
-  // point, 2 reruns of 1,500 steps; budget 4/3 of their median time (402 s), capped at 5 minutes.
-  s.validation_target = 0.671194;
-  s.test_target = 0.696746;
-  s.max_runtime_s = 300;
-  s.step_hint = 1500;
-  return s;
+  return with_targets(s);  // targets/speech_conformer.json (budget 402 s: capped at 5 minutes)
 }
 
 WorkloadSpec lstm_spec() {
   WorkloadSpec s = base_spec();
   s.name = "speech_lstm";
   s.description = "conv subsampling + 2 bi-LSTM (80) CTC on espeak-ng speech; AlgoPerf librispeech_deepspeech analog";
-  // From scripts/set_targets.py (docs/workloads/targets.md, targets/speech_lstm.json): nadamw's point,
-  // one rerun of 1,500 steps; budget 4/3 of its time (677 s, a loaded machine), capped at 5 minutes.
-  s.validation_target = 0.819962;
-  s.test_target = 0.845304;
-  s.max_runtime_s = 300;
-  s.step_hint = 1500;
-  return s;
+  return with_targets(s);  // targets/speech_lstm.json (budget 677 s, a loaded machine: capped at 5 minutes)
 }
 
 ConformerConfig conformer_config() { return ConformerConfig{}; }
@@ -263,12 +252,8 @@ std::unique_ptr<Workload> make_speech_workload(const std::string& name) {
   if (name == "speech_conformer")
     return std::make_unique<SpeechWorkload>(conformer_spec(), Kind::Conformer, conformer_config(), lstm_config());
   if (name == "speech_conformer_gelu") {
-    WorkloadSpec s = conformer_spec();
-    s.name = name;
-    s.description = "speech_conformer with GELU instead of Swish in the feed-forward modules (held-out variant)";
-    s.base_workload = "speech_conformer";
-    s.validation_target = 0.650663;  // a rerun of speech_conformer's best point (targets/speech_conformer_gelu.json)
-    s.test_target = 0.689994;
+    const WorkloadSpec s = held_out_variant(
+        conformer_spec(), "gelu", "speech_conformer with GELU instead of Swish in the feed-forward modules (held-out variant)");
     ConformerConfig c = conformer_config();
     c.gelu = true;
     return std::make_unique<SpeechWorkload>(s, Kind::Conformer, c, lstm_config());
@@ -276,12 +261,8 @@ std::unique_ptr<Workload> make_speech_workload(const std::string& name) {
   if (name == "speech_lstm")
     return std::make_unique<SpeechWorkload>(lstm_spec(), Kind::Lstm, conformer_config(), lstm_config());
   if (name == "speech_lstm_tanh") {
-    WorkloadSpec s = lstm_spec();
-    s.name = name;
-    s.description = "speech_lstm with tanh instead of ReLU after the subsampling convolutions (held-out variant)";
-    s.base_workload = "speech_lstm";
-    s.validation_target = 0.781428;  // a rerun of speech_lstm's best point (targets/speech_lstm_tanh.json)
-    s.test_target = 0.797422;
+    const WorkloadSpec s = held_out_variant(
+        lstm_spec(), "tanh", "speech_lstm with tanh instead of ReLU after the subsampling convolutions (held-out variant)");
     LstmConfig c = lstm_config();
     c.subsampling.tanh = true;
     return std::make_unique<SpeechWorkload>(s, Kind::Lstm, conformer_config(), c);
@@ -292,7 +273,7 @@ std::unique_ptr<Workload> make_speech_workload(const std::string& name) {
 void register_speech(WorkloadRegistry& registry) {
   for (const char* name : {"speech_conformer", "speech_conformer_gelu", "speech_lstm", "speech_lstm_tanh"}) {
     const std::string description = make_speech_workload(name)->spec().description;
-    registry.add({name, description, [n = std::string(name)] { return make_speech_workload(n); }, {kSpeechDataset}});
+    registry.add({name, description, [n = std::string(name)] { return make_speech_workload(n); }, {speech_dataset()}});
   }
 }
 

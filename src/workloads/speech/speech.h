@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/dataset_cache.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,7 +16,6 @@
 
 namespace trainperf {
 
-struct PrepareContext;
 
 inline constexpr const char* kSpeechDataset = "speech";
 
@@ -114,6 +115,7 @@ ModelPtr make_lstm(const LstmConfig& c, const ModelOptions& options);
 // ---- Workloads and dataset ----
 std::unique_ptr<Workload> make_speech_workload(const std::string& name);
 nlohmann::json build_speech_dataset(PrepareContext& ctx);
+DatasetEntry speech_dataset();  // "speech": the prepared dataset speech_* read
 // espeak-ng synthesis (22,050 Hz int16); DataError for an unknown voice.
 std::vector<int16_t> espeak_synthesize(const std::string& text, const std::string& voice, int rate, int pitch,
                                        int* sample_rate = nullptr);

@@ -239,14 +239,14 @@ std::vector<int16_t> espeak_synthesize(const std::string& text, const std::strin
 
 std::vector<std::string> speech_clauses(const std::string& text) { return clauses(text); }
 
-void register_dataset_speech(DatasetRegistry& registry) {
+DatasetEntry speech_dataset() {
   DatasetEntry e;
   e.name = kSpeechDataset;
   e.description = "Jane Austen clauses spoken by espeak-ng voices (log-mel features) + pocketsphinx LibriVox clips";
   e.format_version = 2;  // 2: rand() seeded per utterance (breathy variants were not reproducible)
   e.packages = {"r-base-core", "r-cran-janeaustenr", "libespeak-ng1", "espeak-ng-data", "pocketsphinx-testdata"};
   e.build = build_speech_dataset;
-  registry.add(std::move(e));
+  return e;
 }
 
 }  // namespace trainperf

@@ -1,0 +1,30 @@
+// Targets, budgets and step hints are data: each workload folder keeps the target-setting summary of
+// every workload it registers (src/workloads/<folder>/targets/<name>.json, written by
+// scripts/set_targets.py and compiled into the binary), and its spec reads them from there.
+#pragma once
+
+#include <trainperf/workload.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace trainperf {
+
+// The summary of workload `name`; std::logic_error if no folder ships one.
+const nlohmann::json& target_setting_summary(const std::string& name);
+
+// The budget a summary's max_runtime_s (4/3 of the target-setting time) gives: whole seconds, kept
+// within the 1-5 minutes a CPU-scale workload may take.
+double suite_budget(double target_setting_budget_s);
+
+// `spec` with its validation and test targets from its summary and, for a base workload, its budget
+// (suite_budget) and step hint. The summary's workload, metric and goal must match the spec.
+WorkloadSpec with_targets(WorkloadSpec spec);
+
+// A held-out variant, written as a delta on its base: named base.name + "_" + suffix, with its own
+// description and targets (from its summary), and the base's budget and step hint. What else differs
+// (usually the model's config, which lives outside the spec) is the caller's.
+WorkloadSpec held_out_variant(const WorkloadSpec& base, const std::string& suffix, std::string description);
+
+}  // namespace trainperf
