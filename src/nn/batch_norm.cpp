@@ -4,31 +4,36 @@ namespace trainperf {
 
 namespace {
 template <typename Impl>
-bool freeze_if(torch::nn::Module& m, std::vector<c10::optional<double>*>& momenta,
-               std::vector<torch::Tensor>& counters) {
+bool visit_if(torch::nn::Module& m, const std::function<void(BatchNormLayer&)>& f) {
   auto* bn = dynamic_cast<Impl*>(&m);
   if (!bn) return false;
-  momenta.push_back(&bn->options.momentum());
-  counters.push_back(bn->num_batches_tracked);
+  BatchNormLayer layer{bn->running_mean, bn->running_var, bn->num_batches_tracked, bn->options.momentum(),
+                       bn->options.track_running_stats()};
+  f(layer);
   return true;
 }
 }  // namespace
 
+void for_each_batch_norm(torch::nn::Module& root, const std::function<void(BatchNormLayer&)>& f) {
+  for (const auto& m : root.modules(/*include_self=*/true))
+    visit_if<torch::nn::BatchNorm1dImpl>(*m, f) || visit_if<torch::nn::BatchNorm2dImpl>(*m, f) ||
+        visit_if<torch::nn::BatchNorm3dImpl>(*m, f);
+}
+
+bool has_batch_norm(torch::nn::Module& root) {
+  bool found = false;
+  for_each_batch_norm(root, [&](BatchNormLayer& l) { found = found || l.tracks_running_stats; });
+  return found;
+}
+
 FreezeBatchNormStats::FreezeBatchNormStats(torch::nn::Module& root) {
-  for (const auto& m : root.modules(/*include_self=*/true)) {
-    std::vector<c10::optional<double>*> momenta;
-    std::vector<torch::Tensor> counters;
-    freeze_if<torch::nn::BatchNorm1dImpl>(*m, momenta, counters) ||
-        freeze_if<torch::nn::BatchNorm2dImpl>(*m, momenta, counters) ||
-        freeze_if<torch::nn::BatchNorm3dImpl>(*m, momenta, counters);
-    for (size_t i = 0; i < momenta.size(); ++i) {
-      Saved s{momenta[i], *momenta[i], counters[i], torch::Tensor()};
-      if (counters[i].defined()) s.num_batches_copy = counters[i].clone();
-      // momentum 0: running = 1 * running + 0 * batch, i.e. unchanged.
-      *momenta[i] = 0.0;
-      saved_.push_back(std::move(s));
-    }
-  }
+  for_each_batch_norm(root, [&](BatchNormLayer& l) {
+    Saved s{&l.momentum, l.momentum, l.num_batches_tracked, torch::Tensor()};
+    if (l.num_batches_tracked.defined()) s.num_batches_copy = l.num_batches_tracked.clone();
+    // momentum 0: running = 1 * running + 0 * batch, i.e. unchanged.
+    l.momentum = 0.0;
+    saved_.push_back(std::move(s));
+  });
 }
 
 FreezeBatchNormStats::~FreezeBatchNormStats() {

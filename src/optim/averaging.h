@@ -1,7 +1,7 @@
 // Weight averaging as decorators of any optimizer's iterates: each average is updated after every
 // optimizer step and swapped into the parameters for evaluation (EvalWeights), then swapped out
 // before the next update. Averages are over the parameters only (BatchNorm statistics are the
-// submission's business, see optim/averaged_submission.h).
+// submission's business, see submissions/common/averaged_submission.h).
 //   EmaAverage:        a <- d_t a + (1 - d_t) x_t,  d_t = min(decay, (1 + t) / (10 + t)),  a_0 = x_0
 //                      (the warm-up of the decay is tf.train.ExponentialMovingAverage's num_updates rule)
 //   LawaAverage:       mean of the last k snapshots, one taken after every n-th step (Kaddour 2022,

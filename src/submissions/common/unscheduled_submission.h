@@ -7,7 +7,7 @@
 #include <functional>
 #include <memory>
 
-#include "optim/averaged_submission.h"
+#include "submissions/common/averaged_submission.h"
 #include "submissions/common/gradient_submission.h"
 
 namespace trainperf {

@@ -2,7 +2,7 @@
 // (decay ema_decay, warmed up as min(decay, (1 + t) / (10 + t))). The average wraps the registered
 // nadamw submission rather than a flag inside it: any submission can be wrapped the same way.
 // Its search space and self-tuning configuration are nadamw's, with ema_decay at their defaults.
-#include "optim/averaged_submission.h"
+#include "submissions/common/averaged_submission.h"
 #include "submissions/registry.h"
 
 namespace trainperf {

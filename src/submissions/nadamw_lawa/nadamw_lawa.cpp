@@ -4,7 +4,7 @@
 // Its search space and self-tuning configuration are nadamw's, with lawa_queue_len and lawa_every_factor at their defaults.
 #include <algorithm>
 
-#include "optim/averaged_submission.h"
+#include "submissions/common/averaged_submission.h"
 #include "submissions/registry.h"
 
 namespace trainperf {

@@ -1,35 +1,6 @@
-#include "optim/averaged_submission.h"
+#include "submissions/common/averaged_submission.h"
 
 namespace trainperf {
-
-namespace {
-template <typename Impl>
-bool add_if(torch::nn::Module& m, std::vector<torch::Tensor*>& out_tensors, c10::optional<double>** momentum) {
-  auto* bn = dynamic_cast<Impl*>(&m);
-  if (!bn || !bn->options.track_running_stats()) return false;
-  out_tensors = {&bn->running_mean, &bn->running_var, &bn->num_batches_tracked};
-  *momentum = &bn->options.momentum();
-  return true;
-}
-
-template <typename F>
-void for_each_batch_norm(torch::nn::Module& root, F f) {
-  for (const auto& m : root.modules(/*include_self=*/true)) {
-    std::vector<torch::Tensor*> t;
-    c10::optional<double>* momentum = nullptr;
-    if (add_if<torch::nn::BatchNorm1dImpl>(*m, t, &momentum) || add_if<torch::nn::BatchNorm2dImpl>(*m, t, &momentum) ||
-        add_if<torch::nn::BatchNorm3dImpl>(*m, t, &momentum))
-      f(*t[0], *t[1], *t[2], momentum);
-  }
-}
-}  // namespace
-
-bool has_batch_norm(torch::nn::Module& model) {
-  bool found = false;
-  for_each_batch_norm(model,
-                      [&](torch::Tensor&, torch::Tensor&, torch::Tensor&, c10::optional<double>*) { found = true; });
-  return found;
-}
 
 // --- BatchNormRecompute ---
 
@@ -37,10 +8,9 @@ void BatchNormRecompute::attach(Model& model) {
   layers_.clear();
   batches_.clear();
   stash_.clear();
-  for_each_batch_norm(
-      model, [&](torch::Tensor& mean, torch::Tensor& var, torch::Tensor& count, c10::optional<double>* momentum) {
-        layers_.push_back({mean, var, count, momentum});
-      });
+  for_each_batch_norm(model, [&](BatchNormLayer& l) {
+    if (l.tracks_running_stats) layers_.push_back({l.running_mean, l.running_var, l.num_batches_tracked, &l.momentum});
+  });
 }
 
 void BatchNormRecompute::remember(const Batch& batch) {

@@ -2,9 +2,6 @@
 // prepare_for_eval swaps the evaluation weights in and recomputes BatchNorm statistics there; the
 // next update_params swaps the training weights (and their BatchNorm statistics) back before its
 // forward pass. Used by Schedule-Free (x), DoG/L-DoG (polynomial average), EMA and LAWA.
-//
-// These are submission-level pieces; they belong in src/submissions/common/ and live here only
-// because that folder is shared with other work in progress.
 #pragma once
 
 #include <trainperf/submission.h>
@@ -13,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "nn/batch_norm.h"
 #include "optim/averaging.h"
 
 namespace trainperf {
@@ -80,8 +78,5 @@ class AveragedSubmission final : public Submission {
   std::unique_ptr<WeightAverage> average_;
   EvalWeightsProtocol protocol_;
 };
-
-// Whether a model has BatchNorm layers (DoG's reps_rel default depends on it).
-bool has_batch_norm(torch::nn::Module& model);
 
 }  // namespace trainperf
