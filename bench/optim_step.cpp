@@ -4,7 +4,7 @@
 //   bench_optim_step [--threads N] [--warmup N] [--repeats N] [--rounds N]
 // Each round builds fresh parameters and fixed random gradients, runs `warmup` untimed steps and then
 // times `repeats` single steps; the table shows the median over all rounds. C++ and Python rounds
-// alternate so that machine noise hits both alike. Adding an optimizer is one line in kOptimizers.
+// alternate so that machine noise hits both alike. The optimizers are src/optim/catalog.h's table.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -17,39 +17,14 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "optim/adafactor.h"
 #include "optim/adamw.h"
-#include "optim/lamb.h"
-#include "optim/lion.h"
-#include "optim/muon.h"
-#include "optim/nadamw.h"
 #include "optim/sam.h"
-#include "optim/sgd_momentum.h"
 #include "optim/shampoo.h"
-#include "optim/soap.h"
 #include "util/environment.h"
 
-// The learning-rate-free methods and weight averaging, when present in this tree.
-#if __has_include("optim/schedule_free_adamw.h")
-#include "optim/schedule_free_adamw.h"
-#include "optim/schedule_free_sgd.h"
-#define TRAINPERF_HAVE_SCHEDULE_FREE 1
-#endif
-#if __has_include("optim/dog.h")
-#include "optim/cocob.h"
-#include "optim/dadapt_adam.h"
-#include "optim/dadapt_sgd.h"
-#include "optim/dog.h"
-#include "optim/ldog.h"
-#include "optim/mechanic.h"
-#include "optim/prodigy.h"
-#define TRAINPERF_HAVE_LR_FREE 1
-#endif
-#if __has_include("optim/averaging.h")
 #include "bench_support.h"
 #include "optim/averaging.h"
-#define TRAINPERF_HAVE_AVERAGING 1
-#endif
+#include "optim/catalog.h"
 
 using namespace trainperf;
 
@@ -87,17 +62,6 @@ MakeStep optimizer(Options options) {
   };
 }
 
-// Muon on the >= 2-D tensors, AdamW on the vectors (how the muon submission splits them).
-Step muon_step(std::vector<torch::Tensor> params) {
-  std::vector<torch::Tensor> matrices, rest;
-  for (auto& p : params) (p.dim() >= 2 ? matrices : rest).push_back(p);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(matrices, std::make_unique<MuonOptions>(MuonOptions(0.02)));
-  groups.emplace_back(rest, std::make_unique<MuonOptions>(MuonOptions(3e-3).use_muon(false)));
-  auto opt = std::make_shared<Muon>(std::move(groups));
-  return [opt] { opt->step(); };
-}
-
 // SAM's own work per step (perturb + restore) on top of its AdamW step; the second forward/backward
 // pass it needs is the model's, not the optimizer's, and is not timed here.
 Step sam_step(std::vector<torch::Tensor> params) {
@@ -113,47 +77,33 @@ struct Entry {
   MakeStep make;
 };
 
-// Shampoo recomputes its roots on the last warm-up step (precondition_frequency = warmup), so timed
-// steps precondition with roots but do not recompute them; the recomputation shows as "slowest".
+// Every optimizer of src/optim/catalog.h, with its settings, plus the weight averages. Two are timed
+// differently: SAM without its closure (the optimizer's part of the step), and Shampoo recomputing
+// its roots on the last warm-up step (precondition_frequency = warmup), so timed steps precondition
+// with roots but do not recompute them; the recomputation shows as "slowest".
 std::vector<Entry> optimizers(int warmup) {
-  return {
-      {"adamw", optimizer<AdamW>(AdamWOptions(1e-3))},
-      {"nadamw", optimizer<NAdamW>(NAdamWOptions(1e-3).weight_decay(0.1))},
-      {"sgd_momentum", optimizer<SGDMomentum>(SGDMomentumOptions(0.1).momentum(0.9))},
-      {"sgd_nesterov", optimizer<SGDMomentum>(SGDMomentumOptions(0.1).momentum(0.9).nesterov(true))},
-      {"lamb", optimizer<LAMB>(LAMBOptions(1e-3).weight_decay(0.01))},
-      {"adafactor", optimizer<Adafactor>(AdafactorOptions(1e-3).weight_decay(0.01))},
-      {"sam(adamw), optimizer part", sam_step},
-      {"shampoo", optimizer<Shampoo>(ShampooOptions(1e-3).precondition_frequency(warmup))},
-      {"lion", optimizer<Lion>(LionOptions(1e-4))},
-      {"muon (+adamw on vectors)", muon_step},
-      {"soap", optimizer<SOAP>(SOAPOptions(3e-3))},
-#ifdef TRAINPERF_HAVE_SCHEDULE_FREE
-      {"schedule_free_adamw", optimizer<ScheduleFreeAdamW>(ScheduleFreeAdamWOptions())},
-      {"schedule_free_sgd", optimizer<ScheduleFreeSGD>(ScheduleFreeSGDOptions())},
-#endif
-#ifdef TRAINPERF_HAVE_LR_FREE
-      {"dog", optimizer<DoG>(DoGOptions())},
-      {"ldog", optimizer<LDoG>(LDoGOptions())},
-      {"dadapt_adam", optimizer<DAdaptAdam>(DAdaptAdamOptions())},
-      {"dadapt_sgd", optimizer<DAdaptSGD>(DAdaptSGDOptions())},
-      {"prodigy", optimizer<Prodigy>(ProdigyOptions())},
-      {"mechanic", optimizer<Mechanic>(MechanicOptions())},
-      {"cocob", optimizer<COCOB>(COCOBOptions())},
-#endif
-#ifdef TRAINPERF_HAVE_AVERAGING
-      {"ema update (no optimizer)",
-       [](std::vector<torch::Tensor> p) -> Step {
-         auto avg = std::make_shared<EmaAverage>(p, 0.999);
-         return [avg] { avg->update(); };
-       }},
-      {"lawa update (k=5, every step)",
-       [](std::vector<torch::Tensor> p) -> Step {
-         auto avg = std::make_shared<LawaAverage>(p, 5, 1);
-         return [avg] { avg->update(); };
-       }},
-#endif
-  };
+  std::vector<Entry> entries;
+  for (const OptimizerEntry& o : optimizer_catalog()) {
+    if (o.needs_closure) {
+      entries.push_back({o.name + ", optimizer part", sam_step});
+    } else if (o.name == "shampoo") {
+      entries.push_back({o.name, optimizer<Shampoo>(ShampooOptions(1e-3).precondition_frequency(warmup))});
+    } else {
+      entries.push_back({o.name, [make = o.make](std::vector<torch::Tensor> params) -> Step {
+                           std::shared_ptr<torch::optim::Optimizer> opt = make(std::move(params));
+                           return [opt] { opt->step(); };
+                         }});
+    }
+  }
+  entries.push_back({"ema update (no optimizer)", [](std::vector<torch::Tensor> p) -> Step {
+                       auto avg = std::make_shared<EmaAverage>(p, 0.999);
+                       return [avg] { avg->update(); };
+                     }});
+  entries.push_back({"lawa update (k=5, every step)", [](std::vector<torch::Tensor> p) -> Step {
+                       auto avg = std::make_shared<LawaAverage>(p, 5, 1);
+                       return [avg] { avg->update(); };
+                     }});
+  return entries;
 }
 
 struct Timings {

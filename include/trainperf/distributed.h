@@ -33,7 +33,4 @@ class LocalCommunicator final : public Communicator {
 // Averages the gradients of `params` over ranks (a no-op for one process).
 void average_gradients(Communicator& comm, const std::vector<torch::Tensor>& params);
 
-// RANK/WORLD_SIZE from the environment (torchrun's variables); {0,1} when unset.
-DistInfo dist_info_from_env();
-
 }  // namespace trainperf

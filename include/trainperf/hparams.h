@@ -99,6 +99,8 @@ class HParamSchema {
 
   // The keys as a table (name, type, default, doc), one row per key, like llm.c's parameter table.
   std::string table() const;
+  // The same as a Markdown table (docs/hyperparameters.md is generated from these).
+  std::string markdown() const;
 
  private:
   std::vector<HParamDecl> keys_;

@@ -4,6 +4,7 @@
 
 #include <trainperf/distributed.h>
 #include <trainperf/hparams.h>
+#include <trainperf/rules.h>
 #include <trainperf/train_state.h>
 #include <trainperf/workload.h>
 
@@ -14,8 +15,6 @@
 #include <string>
 
 namespace trainperf {
-
-enum class Ruleset { External, Self };
 
 // What init_optimizer_state receives. The workload is there for its spec (step_hint, targets,
 // budget), loss and model_fn; a submission must not use spec().name to pick per-workload settings.

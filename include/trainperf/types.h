@@ -1,6 +1,7 @@
 // Vocabulary shared by workloads, submissions and the runner.
 #pragma once
 
+#include <trainperf/rules.h>
 #include <torch/torch.h>
 
 #include <map>
@@ -52,7 +53,6 @@ enum class ForwardMode { Train, Eval };
 enum class Split { EvalTrain, Validation, Test };
 const char* split_prefix(Split s);  // "train", "validation", "test" (AlgoPerf column prefixes)
 
-enum class Goal { Minimize, Maximize };
 
 // Summed loss and the number of examples (or tokens) it sums over; padding excluded.
 struct LossOutput {

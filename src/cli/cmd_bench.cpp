@@ -52,8 +52,8 @@ BenchRequest finish(const BenchArgs& a) {
   BenchRequest r = a.request;
   r.submissions = split(a.submissions);
   r.workloads = split(a.workloads);
-  r.ruleset = a.ruleset == "self" ? Ruleset::Self : Ruleset::External;
-  r.rules = a.rules == "v0.5" ? RulesVersion::V05 : RulesVersion::V06;
+  r.ruleset = parse_ruleset(a.ruleset);
+  r.rules = parse_rules_version(a.rules);
   if (a.max_steps > 0) r.max_steps = a.max_steps;
   return r;
 }

@@ -21,8 +21,8 @@ struct RunArgs {
 void run(const RunArgs& args, const CLI::App& cmd) {
   die_with_coordinator();  // a trial started by `bench` does not outlive it
   StudyRequest req = args.request;
-  req.ruleset = args.ruleset == "self" ? Ruleset::Self : Ruleset::External;
-  req.rules = args.rules == "v0.5" ? RulesVersion::V05 : RulesVersion::V06;
+  req.ruleset = parse_ruleset(args.ruleset);
+  req.rules = parse_rules_version(args.rules);
   if (args.max_steps > 0) req.max_steps = args.max_steps;
   if (args.max_runtime > 0) req.max_runtime_s = args.max_runtime;
   if (args.only_trial > 0) req.only_trial = args.only_trial;

@@ -87,11 +87,4 @@ void average_gradients(Communicator& comm, const std::vector<torch::Tensor>& par
   for (auto& g : grads) g.div_(world);
 }
 
-DistInfo dist_info_from_env() {
-  DistInfo d;
-  if (const char* r = std::getenv("RANK")) d.rank = std::stoi(r);
-  if (const char* w = std::getenv("WORLD_SIZE")) d.world_size = std::stoi(w);
-  return d;
-}
-
 }  // namespace trainperf

@@ -8,42 +8,6 @@
 
 namespace trainperf {
 
-void AdafactorOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("clip_threshold", c10::IValue(clip_threshold()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-}
-
-void AdafactorOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("clip_threshold", v), clip_threshold_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-}
-
-void AdafactorParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq_row", exp_avg_sq_row(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq_col", exp_avg_sq_col(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-}
-
-void AdafactorParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq_row", exp_avg_sq_row_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq_col", exp_avg_sq_col_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-}
-
 Adafactor::Adafactor(std::vector<torch::optim::OptimizerParamGroup> groups, AdafactorOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<AdafactorOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Adafactor: invalid learning rate ", defaults.lr());

@@ -14,7 +14,7 @@
 
 namespace trainperf {
 
-struct AdafactorOptions : public torch::optim::OptimizerCloneableOptions<AdafactorOptions> {
+struct AdafactorOptions : public SerializedOptions<AdafactorOptions> {
   AdafactorOptions(double lr = 1e-3) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.9;  // 0: no momentum (and no momentum buffer)
@@ -24,15 +24,19 @@ struct AdafactorOptions : public torch::optim::OptimizerCloneableOptions<Adafact
   TORCH_ARG(double, weight_decay) = 0.0;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("clip_threshold", clip_threshold_),
+    f("weight_decay", weight_decay_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
 // Factored tensors keep exp_avg_sq_row (shape[:-1]) and exp_avg_sq_col (shape[:-2] + shape[-1:]);
 // the others exp_avg_sq (the full shape). Unused entries are empty tensors.
-struct AdafactorParamState : public torch::optim::OptimizerCloneableParamState<AdafactorParamState> {
+struct AdafactorParamState : public SerializedParamState<AdafactorParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, exp_avg);
   TORCH_ARG(torch::Tensor, exp_avg_sq_row);
@@ -40,8 +44,12 @@ struct AdafactorParamState : public torch::optim::OptimizerCloneableParamState<A
   TORCH_ARG(torch::Tensor, exp_avg_sq);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("exp_avg", exp_avg_), f("exp_avg_sq_row", exp_avg_sq_row_),
+    f("exp_avg_sq_col", exp_avg_sq_col_), f("exp_avg_sq", exp_avg_sq_);
+  }
 };
 
 class Adafactor : public OptimizerBase {

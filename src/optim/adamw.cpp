@@ -8,36 +8,6 @@
 
 namespace trainperf {
 
-void AdamWOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-}
-
-void AdamWOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-}
-
-void AdamWParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-}
-
-void AdamWParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-}
-
 AdamW::AdamW(std::vector<torch::optim::OptimizerParamGroup> groups, AdamWOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<AdamWOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "AdamW: invalid learning rate ", defaults.lr());

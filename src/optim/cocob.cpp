@@ -10,38 +10,6 @@ void COCOBOptions::set_lr(const double lr) {
   TORCH_CHECK(lr == 1.0, "COCOB has no learning rate to set (asked for ", lr, ")");
 }
 
-void COCOBOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("alpha", c10::IValue(alpha()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-}
-
-void COCOBOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("alpha", v), alpha_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-}
-
-void COCOBParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("x0", x0(), /*is_buffer=*/true);
-  archive.write("max_grad", max_grad(), /*is_buffer=*/true);
-  archive.write("abs_grad_sum", abs_grad_sum(), /*is_buffer=*/true);
-  archive.write("reward", reward(), /*is_buffer=*/true);
-  archive.write("neg_grad_sum", neg_grad_sum(), /*is_buffer=*/true);
-}
-
-void COCOBParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("x0", x0_, /*is_buffer=*/true);
-  archive.read("max_grad", max_grad_, /*is_buffer=*/true);
-  archive.read("abs_grad_sum", abs_grad_sum_, /*is_buffer=*/true);
-  archive.read("reward", reward_, /*is_buffer=*/true);
-  archive.read("neg_grad_sum", neg_grad_sum_, /*is_buffer=*/true);
-}
-
 COCOB::COCOB(std::vector<torch::optim::OptimizerParamGroup> groups, COCOBOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<COCOBOptions>(defaults)) {
   TORCH_CHECK(defaults.alpha() > 0, "COCOB: alpha must be positive, got ", defaults.alpha());

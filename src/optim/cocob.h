@@ -14,20 +14,23 @@
 
 namespace trainperf {
 
-struct COCOBOptions : public torch::optim::OptimizerCloneableOptions<COCOBOptions> {
+struct COCOBOptions : public SerializedOptions<COCOBOptions> {
   COCOBOptions(double alpha = 100.0) : alpha_(alpha) {}
   TORCH_ARG(double, alpha);
   TORCH_ARG(double, eps) = 1e-8;  // initial L
   TORCH_ARG(double, weight_decay) = 0.0;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("alpha", alpha_), f("eps", eps_), f("weight_decay", weight_decay_);
+  }
   double get_lr() const override { return 1.0; }
   void set_lr(const double lr) override;
 };
 
-struct COCOBParamState : public torch::optim::OptimizerCloneableParamState<COCOBParamState> {
+struct COCOBParamState : public SerializedParamState<COCOBParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, x0);
   TORCH_ARG(torch::Tensor, max_grad);      // L
@@ -36,8 +39,12 @@ struct COCOBParamState : public torch::optim::OptimizerCloneableParamState<COCOB
   TORCH_ARG(torch::Tensor, neg_grad_sum);  // theta
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("x0", x0_), f("max_grad", max_grad_), f("abs_grad_sum", abs_grad_sum_),
+    f("reward", reward_), f("neg_grad_sum", neg_grad_sum_);
+  }
 };
 
 class COCOB : public OptimizerBase {

@@ -9,46 +9,6 @@
 
 namespace trainperf {
 
-void DAdaptAdamOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("decouple", c10::IValue(decouple()));
-  archive.write("use_bias_correction", c10::IValue(use_bias_correction()));
-  archive.write("d0", c10::IValue(d0()));
-  archive.write("growth_rate", c10::IValue(growth_rate()));
-}
-
-void DAdaptAdamOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("decouple", v), decouple_ = v.toBool();
-  archive.read("use_bias_correction", v), use_bias_correction_ = v.toBool();
-  archive.read("d0", v), d0_ = v.toDouble();
-  archive.read("growth_rate", v), growth_rate_ = v.toDouble();
-}
-
-void DAdaptAdamParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("s", s(), /*is_buffer=*/true);
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-}
-
-void DAdaptAdamParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("s", s_, /*is_buffer=*/true);
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-}
-
 DAdaptAdam::DAdaptAdam(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptAdamOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<DAdaptAdamOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "DAdaptAdam: invalid learning rate ", defaults.lr());

@@ -19,7 +19,7 @@
 
 namespace trainperf {
 
-struct DAdaptAdamOptions : public torch::optim::OptimizerCloneableOptions<DAdaptAdamOptions> {
+struct DAdaptAdamOptions : public SerializedOptions<DAdaptAdamOptions> {
   DAdaptAdamOptions(double lr = 1.0) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.9;
@@ -32,21 +32,29 @@ struct DAdaptAdamOptions : public torch::optim::OptimizerCloneableOptions<DAdapt
   TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_),
+    f("decouple", decouple_), f("use_bias_correction", use_bias_correction_), f("d0", d0_),
+    f("growth_rate", growth_rate_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct DAdaptAdamParamState : public torch::optim::OptimizerCloneableParamState<DAdaptAdamParamState> {
+struct DAdaptAdamParamState : public SerializedParamState<DAdaptAdamParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, s);
   TORCH_ARG(torch::Tensor, exp_avg);
   TORCH_ARG(torch::Tensor, exp_avg_sq);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("s", s_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_);
+  }
 };
 
 class DAdaptAdam : public OptimizerBase {

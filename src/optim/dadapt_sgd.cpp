@@ -9,36 +9,6 @@
 
 namespace trainperf {
 
-void DAdaptSGDOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("momentum", c10::IValue(momentum()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("d0", c10::IValue(d0()));
-  archive.write("growth_rate", c10::IValue(growth_rate()));
-}
-
-void DAdaptSGDOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("momentum", v), momentum_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("d0", v), d0_ = v.toDouble();
-  archive.read("growth_rate", v), growth_rate_ = v.toDouble();
-}
-
-void DAdaptSGDParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("s", s(), /*is_buffer=*/true);
-  archive.write("x0", x0(), /*is_buffer=*/true);
-}
-
-void DAdaptSGDParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("s", s_, /*is_buffer=*/true);
-  archive.read("x0", x0_, /*is_buffer=*/true);
-}
-
 DAdaptSGD::DAdaptSGD(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptSGDOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<DAdaptSGDOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "DAdaptSGD: invalid learning rate ", defaults.lr());

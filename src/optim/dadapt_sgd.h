@@ -16,7 +16,7 @@
 
 namespace trainperf {
 
-struct DAdaptSGDOptions : public torch::optim::OptimizerCloneableOptions<DAdaptSGDOptions> {
+struct DAdaptSGDOptions : public SerializedOptions<DAdaptSGDOptions> {
   DAdaptSGDOptions(double lr = 1.0) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, momentum) = 0.0;
@@ -25,20 +25,27 @@ struct DAdaptSGDOptions : public torch::optim::OptimizerCloneableOptions<DAdaptS
   TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("momentum", momentum_), f("weight_decay", weight_decay_), f("d0", d0_),
+    f("growth_rate", growth_rate_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct DAdaptSGDParamState : public torch::optim::OptimizerCloneableParamState<DAdaptSGDParamState> {
+struct DAdaptSGDParamState : public SerializedParamState<DAdaptSGDParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, s);
   TORCH_ARG(torch::Tensor, x0);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("s", s_), f("x0", x0_);
+  }
 };
 
 class DAdaptSGD : public OptimizerBase {

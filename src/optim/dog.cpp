@@ -6,32 +6,6 @@
 
 namespace trainperf {
 
-void DoGOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("reps_rel", c10::IValue(reps_rel()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-}
-
-void DoGOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("reps_rel", v), reps_rel_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-}
-
-void DoGParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("x0", x0(), /*is_buffer=*/true);
-}
-
-void DoGParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("x0", x0_, /*is_buffer=*/true);
-}
-
 DoG::DoG(std::vector<torch::optim::OptimizerParamGroup> groups, DoGOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<DoGOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "DoG: invalid learning rate ", defaults.lr());

@@ -15,7 +15,7 @@
 
 namespace trainperf {
 
-struct DoGOptions : public torch::optim::OptimizerCloneableOptions<DoGOptions> {
+struct DoGOptions : public SerializedOptions<DoGOptions> {
   DoGOptions(double lr = 1.0) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, reps_rel) = 1e-6;  // 1e-4 for models with BatchNorm (paper's recommendation)
@@ -23,19 +23,25 @@ struct DoGOptions : public torch::optim::OptimizerCloneableOptions<DoGOptions> {
   TORCH_ARG(double, weight_decay) = 0.0;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("reps_rel", reps_rel_), f("eps", eps_), f("weight_decay", weight_decay_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct DoGParamState : public torch::optim::OptimizerCloneableParamState<DoGParamState> {
+struct DoGParamState : public SerializedParamState<DoGParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, x0);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("x0", x0_);
+  }
 };
 
 class DoG : public OptimizerBase {

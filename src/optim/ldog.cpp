@@ -6,36 +6,6 @@
 
 namespace trainperf {
 
-void LDoGOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("reps_rel", c10::IValue(reps_rel()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-}
-
-void LDoGOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("reps_rel", v), reps_rel_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-}
-
-void LDoGParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("x0", x0(), /*is_buffer=*/true);
-  archive.write("rbar", rbar(), /*is_buffer=*/true);
-  archive.write("grad_sum_sq", grad_sum_sq(), /*is_buffer=*/true);
-}
-
-void LDoGParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("x0", x0_, /*is_buffer=*/true);
-  archive.read("rbar", rbar_, /*is_buffer=*/true);
-  archive.read("grad_sum_sq", grad_sum_sq_, /*is_buffer=*/true);
-}
-
 LDoG::LDoG(std::vector<torch::optim::OptimizerParamGroup> groups, LDoGOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<LDoGOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "LDoG: invalid learning rate ", defaults.lr());

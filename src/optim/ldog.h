@@ -13,7 +13,7 @@
 
 namespace trainperf {
 
-struct LDoGOptions : public torch::optim::OptimizerCloneableOptions<LDoGOptions> {
+struct LDoGOptions : public SerializedOptions<LDoGOptions> {
   LDoGOptions(double lr = 1.0) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, reps_rel) = 1e-6;  // 1e-4 for models with BatchNorm (paper's recommendation)
@@ -21,21 +21,27 @@ struct LDoGOptions : public torch::optim::OptimizerCloneableOptions<LDoGOptions>
   TORCH_ARG(double, weight_decay) = 0.0;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("reps_rel", reps_rel_), f("eps", eps_), f("weight_decay", weight_decay_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct LDoGParamState : public torch::optim::OptimizerCloneableParamState<LDoGParamState> {
+struct LDoGParamState : public SerializedParamState<LDoGParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, x0);
   TORCH_ARG(torch::Tensor, rbar);         // float64 scalar
   TORCH_ARG(torch::Tensor, grad_sum_sq);  // G, float64 scalar
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("x0", x0_), f("rbar", rbar_), f("grad_sum_sq", grad_sum_sq_);
+  }
 };
 
 class LDoG : public OptimizerBase {

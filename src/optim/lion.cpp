@@ -6,29 +6,6 @@
 
 namespace trainperf {
 
-void LionOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-}
-
-void LionOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-}
-
-void LionParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-}
-
-void LionParamState::serialize(torch::serialize::InputArchive& archive) {
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-}
-
 Lion::Lion(std::vector<torch::optim::OptimizerParamGroup> groups, LionOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<LionOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Lion: invalid learning rate ", defaults.lr());

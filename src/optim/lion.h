@@ -9,7 +9,7 @@
 
 namespace trainperf {
 
-struct LionOptions : public torch::optim::OptimizerCloneableOptions<LionOptions> {
+struct LionOptions : public SerializedOptions<LionOptions> {
   LionOptions(double lr = 1e-4) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.9;
@@ -17,18 +17,24 @@ struct LionOptions : public torch::optim::OptimizerCloneableOptions<LionOptions>
   TORCH_ARG(double, weight_decay) = 0.0;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("weight_decay", weight_decay_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct LionParamState : public torch::optim::OptimizerCloneableParamState<LionParamState> {
+struct LionParamState : public SerializedParamState<LionParamState> {
   TORCH_ARG(torch::Tensor, exp_avg);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("exp_avg", exp_avg_);
+  }
 };
 
 class Lion : public OptimizerBase {

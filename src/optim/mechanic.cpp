@@ -13,36 +13,6 @@ std::unique_ptr<torch::optim::Optimizer> default_mechanic_base(std::vector<torch
   return std::make_unique<NAdamW>(std::move(params));
 }
 
-void MechanicOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("s_init", c10::IValue(s_init()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("num_betas", c10::IValue(num_betas()));
-}
-
-void MechanicOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("s_init", v), s_init_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("num_betas", v), num_betas_ = v.toInt();
-}
-
-void MechanicParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("x_ref", x_ref(), /*is_buffer=*/true);
-  archive.write("delta", delta(), /*is_buffer=*/true);
-}
-
-void MechanicParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("x_ref", x_ref_, /*is_buffer=*/true);
-  archive.read("delta", delta_, /*is_buffer=*/true);
-}
-
 Mechanic::Mechanic(std::vector<torch::optim::OptimizerParamGroup> groups, MechanicOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<MechanicOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Mechanic: invalid learning rate ", defaults.lr());

@@ -23,7 +23,7 @@ using OptimizerFactory = std::function<std::unique_ptr<torch::optim::Optimizer>(
 // NAdamW with its defaults: the base Mechanic uses unless told otherwise.
 std::unique_ptr<torch::optim::Optimizer> default_mechanic_base(std::vector<torch::Tensor> params);
 
-struct MechanicOptions : public torch::optim::OptimizerCloneableOptions<MechanicOptions> {
+struct MechanicOptions : public SerializedOptions<MechanicOptions> {
   MechanicOptions(double lr = 1e-3) : lr_(lr) {}
   TORCH_ARG(double, lr);                   // forwarded to the base optimizer
   TORCH_ARG(double, weight_decay) = 0.01;  // lambda; independent of any decay inside the base
@@ -33,20 +33,27 @@ struct MechanicOptions : public torch::optim::OptimizerCloneableOptions<Mechanic
   TORCH_ARG(OptimizerFactory, base) = default_mechanic_base;  // not serialized: code, not state
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("weight_decay", weight_decay_), f("s_init", s_init_), f("eps", eps_),
+    f("num_betas", num_betas_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct MechanicParamState : public torch::optim::OptimizerCloneableParamState<MechanicParamState> {
+struct MechanicParamState : public SerializedParamState<MechanicParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, x_ref);
   TORCH_ARG(torch::Tensor, delta);  // sum of the base updates
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("x_ref", x_ref_), f("delta", delta_);
+  }
 };
 
 class Mechanic : public OptimizerBase {

@@ -10,46 +10,6 @@
 
 namespace trainperf {
 
-void MuonOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("use_muon", c10::IValue(use_muon()));
-  archive.write("momentum", c10::IValue(momentum()));
-  archive.write("nesterov", c10::IValue(nesterov()));
-  archive.write("ns_steps", c10::IValue(ns_steps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("adamw_beta1", c10::IValue(adamw_beta1()));
-  archive.write("adamw_beta2", c10::IValue(adamw_beta2()));
-  archive.write("adamw_eps", c10::IValue(adamw_eps()));
-}
-
-void MuonOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("use_muon", v), use_muon_ = v.toBool();
-  archive.read("momentum", v), momentum_ = v.toDouble();
-  archive.read("nesterov", v), nesterov_ = v.toBool();
-  archive.read("ns_steps", v), ns_steps_ = v.toInt();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("adamw_beta1", v), adamw_beta1_ = v.toDouble();
-  archive.read("adamw_beta2", v), adamw_beta2_ = v.toDouble();
-  archive.read("adamw_eps", v), adamw_eps_ = v.toDouble();
-}
-
-void MuonParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("momentum_buffer", momentum_buffer(), /*is_buffer=*/true);
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-}
-
-void MuonParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("momentum_buffer", momentum_buffer_, /*is_buffer=*/true);
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-}
-
 Muon::Muon(std::vector<torch::optim::OptimizerParamGroup> groups, MuonOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<MuonOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Muon: invalid learning rate ", defaults.lr());

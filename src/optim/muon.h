@@ -15,7 +15,7 @@
 
 namespace trainperf {
 
-struct MuonOptions : public torch::optim::OptimizerCloneableOptions<MuonOptions> {
+struct MuonOptions : public SerializedOptions<MuonOptions> {
   MuonOptions(double lr = 0.02) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(bool, use_muon) = true;
@@ -28,22 +28,30 @@ struct MuonOptions : public torch::optim::OptimizerCloneableOptions<MuonOptions>
   TORCH_ARG(double, adamw_eps) = 1e-10;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("use_muon", use_muon_), f("momentum", momentum_), f("nesterov", nesterov_),
+    f("ns_steps", ns_steps_), f("weight_decay", weight_decay_), f("adamw_beta1", adamw_beta1_),
+    f("adamw_beta2", adamw_beta2_), f("adamw_eps", adamw_eps_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
 // Muon tensors use momentum_buffer; AdamW tensors step, exp_avg and exp_avg_sq (unused ones empty).
-struct MuonParamState : public torch::optim::OptimizerCloneableParamState<MuonParamState> {
+struct MuonParamState : public SerializedParamState<MuonParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, momentum_buffer);
   TORCH_ARG(torch::Tensor, exp_avg);
   TORCH_ARG(torch::Tensor, exp_avg_sq);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("momentum_buffer", momentum_buffer_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_);
+  }
 };
 
 class Muon : public OptimizerBase {

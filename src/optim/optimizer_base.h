@@ -3,8 +3,10 @@
 #pragma once
 
 #include <torch/optim/optimizer.h>
+#include <torch/serialize/archive.h>
 
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace trainperf {
@@ -24,5 +26,53 @@ class OptimizerBase : public torch::optim::Optimizer {
       if (groups[i].has_options()) param_groups_[i].set_options(groups[i].options().clone());
   }
 };
+
+// Option and state serialization as a field list, as LibTorch's own serialize macros do: a struct
+// derives from SerializedOptions<Self> (or SerializedParamState<Self>) and lists its TORCH_ARG
+// fields once, `template <class F> void fields(F&& f) { f("lr", lr_), f("beta1", beta1_); }`.
+// Numbers and flags are written as values, tensors as buffers, in the listed order.
+namespace serialized_fields {
+
+template <class T>
+void write(torch::serialize::OutputArchive& archive, const char* name, const T& value) {
+  if constexpr (std::is_same_v<T, torch::Tensor>) {
+    archive.write(name, value, /*is_buffer=*/true);
+  } else {
+    archive.write(name, c10::IValue(value));
+  }
+}
+
+template <class T>
+void read(torch::serialize::InputArchive& archive, const char* name, T& value) {
+  if constexpr (std::is_same_v<T, torch::Tensor>) {
+    archive.read(name, value, /*is_buffer=*/true);
+  } else {
+    c10::IValue v;
+    archive.read(name, v);
+    if constexpr (std::is_same_v<T, bool>) value = v.toBool();
+    else if constexpr (std::is_integral_v<T>) value = static_cast<T>(v.toInt());
+    else value = v.toDouble();
+  }
+}
+
+template <class Self, class Base>
+struct Mixin : public Base {
+  void serialize(torch::serialize::OutputArchive& archive) const override {
+    // fields() hands out references; writing reads them only.
+    const_cast<Self&>(static_cast<const Self&>(*this)).fields([&](const char* name, const auto& value) {
+      write(archive, name, value);
+    });
+  }
+  void serialize(torch::serialize::InputArchive& archive) override {
+    static_cast<Self&>(*this).fields([&](const char* name, auto& value) { read(archive, name, value); });
+  }
+};
+
+}  // namespace serialized_fields
+
+template <class Self>
+using SerializedOptions = serialized_fields::Mixin<Self, torch::optim::OptimizerCloneableOptions<Self>>;
+template <class Self>
+using SerializedParamState = serialized_fields::Mixin<Self, torch::optim::OptimizerCloneableParamState<Self>>;
 
 }  // namespace trainperf

@@ -40,23 +40,6 @@ void ProdigyOptions::serialize(torch::serialize::InputArchive& archive) {
   archive.read("growth_rate", v), growth_rate_ = v.toDouble();
 }
 
-void ProdigyParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("s", s(), /*is_buffer=*/true);
-  archive.write("x0", x0(), /*is_buffer=*/true);
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-}
-
-void ProdigyParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("s", s_, /*is_buffer=*/true);
-  archive.read("x0", x0_, /*is_buffer=*/true);
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-}
-
 Prodigy::Prodigy(std::vector<torch::optim::OptimizerParamGroup> groups, ProdigyOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<ProdigyOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Prodigy: invalid learning rate ", defaults.lr());

@@ -41,7 +41,7 @@ struct ProdigyOptions : public torch::optim::OptimizerCloneableOptions<ProdigyOp
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct ProdigyParamState : public torch::optim::OptimizerCloneableParamState<ProdigyParamState> {
+struct ProdigyParamState : public SerializedParamState<ProdigyParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, s);
   TORCH_ARG(torch::Tensor, x0);
@@ -49,8 +49,11 @@ struct ProdigyParamState : public torch::optim::OptimizerCloneableParamState<Pro
   TORCH_ARG(torch::Tensor, exp_avg_sq);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("s", s_), f("x0", x0_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_);
+  }
 };
 
 class Prodigy : public OptimizerBase {

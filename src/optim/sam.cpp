@@ -6,25 +6,6 @@
 
 namespace trainperf {
 
-void SAMOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("rho", c10::IValue(rho()));
-  archive.write("lr", c10::IValue(lr()));
-}
-
-void SAMOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("rho", v), rho_ = v.toDouble();
-  archive.read("lr", v), lr_ = v.toDouble();
-}
-
-void SAMParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("perturbation", perturbation(), /*is_buffer=*/true);
-}
-
-void SAMParamState::serialize(torch::serialize::InputArchive& archive) {
-  archive.read("perturbation", perturbation_, /*is_buffer=*/true);
-}
-
 namespace {
 std::vector<torch::optim::OptimizerParamGroup> mirror_groups(const torch::optim::Optimizer& base,
                                                              const SAMOptions& defaults) {

@@ -17,25 +17,31 @@
 
 namespace trainperf {
 
-struct SAMOptions : public torch::optim::OptimizerCloneableOptions<SAMOptions> {
+struct SAMOptions : public SerializedOptions<SAMOptions> {
   SAMOptions(double rho = 0.05) : rho_(rho) {}
   TORCH_ARG(double, rho);
   TORCH_ARG(double, lr) = 0.0;  // forwarded to the base optimizer's group; set from it on construction
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("rho", rho_), f("lr", lr_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
 // The perturbation currently applied to the parameter (zero outside a step).
-struct SAMParamState : public torch::optim::OptimizerCloneableParamState<SAMParamState> {
+struct SAMParamState : public SerializedParamState<SAMParamState> {
   TORCH_ARG(torch::Tensor, perturbation);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("perturbation", perturbation_);
+  }
 };
 
 class SAM : public OptimizerBase {

@@ -9,48 +9,6 @@
 
 namespace trainperf {
 
-void ScheduleFreeAdamWOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("warmup_steps", c10::IValue(warmup_steps()));
-  archive.write("r", c10::IValue(r()));
-  archive.write("weight_lr_power", c10::IValue(weight_lr_power()));
-}
-
-void ScheduleFreeAdamWOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("warmup_steps", v), warmup_steps_ = v.toInt();
-  archive.read("r", v), r_ = v.toDouble();
-  archive.read("weight_lr_power", v), weight_lr_power_ = v.toDouble();
-}
-
-void ScheduleFreeAdamWParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("lr_max", c10::IValue(lr_max()));
-  archive.write("weight_sum", c10::IValue(weight_sum()));
-  archive.write("z", z(), /*is_buffer=*/true);
-  archive.write("x", x(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-}
-
-void ScheduleFreeAdamWParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("lr_max", v), lr_max_ = v.toDouble();
-  archive.read("weight_sum", v), weight_sum_ = v.toDouble();
-  archive.read("z", z_, /*is_buffer=*/true);
-  archive.read("x", x_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-}
-
 ScheduleFreeAdamW::ScheduleFreeAdamW(std::vector<torch::optim::OptimizerParamGroup> groups,
                                      ScheduleFreeAdamWOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<ScheduleFreeAdamWOptions>(defaults)) {

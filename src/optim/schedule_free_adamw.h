@@ -14,7 +14,7 @@
 
 namespace trainperf {
 
-struct ScheduleFreeAdamWOptions : public torch::optim::OptimizerCloneableOptions<ScheduleFreeAdamWOptions> {
+struct ScheduleFreeAdamWOptions : public SerializedOptions<ScheduleFreeAdamWOptions> {
   ScheduleFreeAdamWOptions(double lr = 0.0025) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.9;
@@ -26,13 +26,17 @@ struct ScheduleFreeAdamWOptions : public torch::optim::OptimizerCloneableOptions
   TORCH_ARG(double, weight_lr_power) = 2.0;  // weighting lr_max^p of the average
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_),
+    f("warmup_steps", warmup_steps_), f("r", r_), f("weight_lr_power", weight_lr_power_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct ScheduleFreeAdamWParamState : public torch::optim::OptimizerCloneableParamState<ScheduleFreeAdamWParamState> {
+struct ScheduleFreeAdamWParamState : public SerializedParamState<ScheduleFreeAdamWParamState> {
   TORCH_ARG(int64_t, step) = 0;  // k
   TORCH_ARG(double, lr_max) = 0.0;
   TORCH_ARG(double, weight_sum) = 0.0;
@@ -41,8 +45,12 @@ struct ScheduleFreeAdamWParamState : public torch::optim::OptimizerCloneablePara
   TORCH_ARG(torch::Tensor, exp_avg_sq);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("lr_max", lr_max_), f("weight_sum", weight_sum_), f("z", z_), f("x", x_),
+    f("exp_avg_sq", exp_avg_sq_);
+  }
 };
 
 class ScheduleFreeAdamW : public OptimizerBase, public EvalWeights {

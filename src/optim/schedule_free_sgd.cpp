@@ -9,42 +9,6 @@
 
 namespace trainperf {
 
-void ScheduleFreeSGDOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("momentum", c10::IValue(momentum()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("warmup_steps", c10::IValue(warmup_steps()));
-  archive.write("r", c10::IValue(r()));
-  archive.write("weight_lr_power", c10::IValue(weight_lr_power()));
-}
-
-void ScheduleFreeSGDOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("momentum", v), momentum_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("warmup_steps", v), warmup_steps_ = v.toInt();
-  archive.read("r", v), r_ = v.toDouble();
-  archive.read("weight_lr_power", v), weight_lr_power_ = v.toDouble();
-}
-
-void ScheduleFreeSGDParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("lr_max", c10::IValue(lr_max()));
-  archive.write("weight_sum", c10::IValue(weight_sum()));
-  archive.write("z", z(), /*is_buffer=*/true);
-  archive.write("x", x(), /*is_buffer=*/true);
-}
-
-void ScheduleFreeSGDParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("lr_max", v), lr_max_ = v.toDouble();
-  archive.read("weight_sum", v), weight_sum_ = v.toDouble();
-  archive.read("z", z_, /*is_buffer=*/true);
-  archive.read("x", x_, /*is_buffer=*/true);
-}
-
 ScheduleFreeSGD::ScheduleFreeSGD(std::vector<torch::optim::OptimizerParamGroup> groups, ScheduleFreeSGDOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<ScheduleFreeSGDOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "ScheduleFreeSGD: invalid learning rate ", defaults.lr());

@@ -13,7 +13,7 @@
 
 namespace trainperf {
 
-struct ScheduleFreeSGDOptions : public torch::optim::OptimizerCloneableOptions<ScheduleFreeSGDOptions> {
+struct ScheduleFreeSGDOptions : public SerializedOptions<ScheduleFreeSGDOptions> {
   ScheduleFreeSGDOptions(double lr = 1.0) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, momentum) = 0.9;
@@ -23,13 +23,17 @@ struct ScheduleFreeSGDOptions : public torch::optim::OptimizerCloneableOptions<S
   TORCH_ARG(double, weight_lr_power) = 2.0;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("momentum", momentum_), f("weight_decay", weight_decay_), f("warmup_steps", warmup_steps_),
+    f("r", r_), f("weight_lr_power", weight_lr_power_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct ScheduleFreeSGDParamState : public torch::optim::OptimizerCloneableParamState<ScheduleFreeSGDParamState> {
+struct ScheduleFreeSGDParamState : public SerializedParamState<ScheduleFreeSGDParamState> {
   TORCH_ARG(int64_t, step) = 0;  // k
   TORCH_ARG(double, lr_max) = 0.0;
   TORCH_ARG(double, weight_sum) = 0.0;
@@ -37,8 +41,11 @@ struct ScheduleFreeSGDParamState : public torch::optim::OptimizerCloneableParamS
   TORCH_ARG(torch::Tensor, x);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("lr_max", lr_max_), f("weight_sum", weight_sum_), f("z", z_), f("x", x_);
+  }
 };
 
 class ScheduleFreeSGD : public OptimizerBase, public EvalWeights {

@@ -6,29 +6,6 @@
 
 namespace trainperf {
 
-void SGDMomentumOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("momentum", c10::IValue(momentum()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("nesterov", c10::IValue(nesterov()));
-}
-
-void SGDMomentumOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("momentum", v), momentum_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("nesterov", v), nesterov_ = v.toBool();
-}
-
-void SGDMomentumParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("momentum_buffer", momentum_buffer(), /*is_buffer=*/true);
-}
-
-void SGDMomentumParamState::serialize(torch::serialize::InputArchive& archive) {
-  archive.read("momentum_buffer", momentum_buffer_, /*is_buffer=*/true);
-}
-
 SGDMomentum::SGDMomentum(std::vector<torch::optim::OptimizerParamGroup> groups, SGDMomentumOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<SGDMomentumOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "SGDMomentum: invalid learning rate ", defaults.lr());

@@ -10,7 +10,7 @@
 
 namespace trainperf {
 
-struct SGDMomentumOptions : public torch::optim::OptimizerCloneableOptions<SGDMomentumOptions> {
+struct SGDMomentumOptions : public SerializedOptions<SGDMomentumOptions> {
   SGDMomentumOptions(double lr = 1e-2) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, momentum) = 0.9;
@@ -18,18 +18,24 @@ struct SGDMomentumOptions : public torch::optim::OptimizerCloneableOptions<SGDMo
   TORCH_ARG(bool, nesterov) = false;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("momentum", momentum_), f("weight_decay", weight_decay_), f("nesterov", nesterov_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct SGDMomentumParamState : public torch::optim::OptimizerCloneableParamState<SGDMomentumParamState> {
+struct SGDMomentumParamState : public SerializedParamState<SGDMomentumParamState> {
   TORCH_ARG(torch::Tensor, momentum_buffer);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("momentum_buffer", momentum_buffer_);
+  }
 };
 
 class SGDMomentum : public OptimizerBase {

@@ -10,29 +10,6 @@
 
 namespace trainperf {
 
-void ShampooOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("precondition_frequency", c10::IValue(precondition_frequency()));
-  archive.write("max_preconditioner_dim", c10::IValue(max_preconditioner_dim()));
-  archive.write("grafting_only_dim", c10::IValue(grafting_only_dim()));
-}
-
-void ShampooOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("precondition_frequency", v), precondition_frequency_ = v.toInt();
-  archive.read("max_preconditioner_dim", v), max_preconditioner_dim_ = v.toInt();
-  archive.read("grafting_only_dim", v), grafting_only_dim_ = v.toInt();
-}
-
 namespace {
 }  // namespace
 

@@ -22,7 +22,7 @@
 
 namespace trainperf {
 
-struct ShampooOptions : public torch::optim::OptimizerCloneableOptions<ShampooOptions> {
+struct ShampooOptions : public SerializedOptions<ShampooOptions> {
   ShampooOptions(double lr = 1e-3) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.9;
@@ -34,8 +34,13 @@ struct ShampooOptions : public torch::optim::OptimizerCloneableOptions<ShampooOp
   TORCH_ARG(int64_t, grafting_only_dim) = 1000000;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_),
+    f("precondition_frequency", precondition_frequency_), f("max_preconditioner_dim", max_preconditioner_dim_),
+    f("grafting_only_dim", grafting_only_dim_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };

@@ -9,31 +9,6 @@
 
 namespace trainperf {
 
-void SOAPOptions::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("lr", c10::IValue(lr()));
-  archive.write("beta1", c10::IValue(beta1()));
-  archive.write("beta2", c10::IValue(beta2()));
-  archive.write("shampoo_beta", c10::IValue(shampoo_beta()));
-  archive.write("eps", c10::IValue(eps()));
-  archive.write("weight_decay", c10::IValue(weight_decay()));
-  archive.write("precondition_frequency", c10::IValue(precondition_frequency()));
-  archive.write("max_precond_dim", c10::IValue(max_precond_dim()));
-  archive.write("precondition_1d", c10::IValue(precondition_1d()));
-}
-
-void SOAPOptions::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("lr", v), lr_ = v.toDouble();
-  archive.read("beta1", v), beta1_ = v.toDouble();
-  archive.read("beta2", v), beta2_ = v.toDouble();
-  archive.read("shampoo_beta", v), shampoo_beta_ = v.toDouble();
-  archive.read("eps", v), eps_ = v.toDouble();
-  archive.read("weight_decay", v), weight_decay_ = v.toDouble();
-  archive.read("precondition_frequency", v), precondition_frequency_ = v.toInt();
-  archive.read("max_precond_dim", v), max_precond_dim_ = v.toInt();
-  archive.read("precondition_1d", v), precondition_1d_ = v.toBool();
-}
-
 namespace {
 
 bool has(const torch::Tensor& t) { return t.numel() > 0; }

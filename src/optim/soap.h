@@ -20,7 +20,7 @@
 
 namespace trainperf {
 
-struct SOAPOptions : public torch::optim::OptimizerCloneableOptions<SOAPOptions> {
+struct SOAPOptions : public SerializedOptions<SOAPOptions> {
   SOAPOptions(double lr = 3e-3) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.95;
@@ -33,8 +33,13 @@ struct SOAPOptions : public torch::optim::OptimizerCloneableOptions<SOAPOptions>
   TORCH_ARG(bool, precondition_1d) = false;
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h).
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("shampoo_beta", shampoo_beta_), f("eps", eps_),
+    f("weight_decay", weight_decay_), f("precondition_frequency", precondition_frequency_),
+    f("max_precond_dim", max_precond_dim_), f("precondition_1d", precondition_1d_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };

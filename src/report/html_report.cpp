@@ -449,7 +449,7 @@ std::string render_html_report(const ScoreResult& r) {
   for (const auto& sub : r.logs) sources += (sources.empty() ? "" : ", ") + sub.dir.string();
   p.text(fmt::format("{} submission{} · targets: {} ({}) · {} tuning · by {} · generated {}",
                      r.submissions.size(), r.submissions.size() == 1 ? "" : "s", r.targets.name, r.targets.source,
-                     r.options.ruleset == Ruleset::Self ? "self" : "external", scoring::to_string(r.options.axis),
+                     trainperf::to_string(r.options.ruleset), scoring::to_string(r.options.axis),
                      now_utc()));
   p.raw("<br>").text("logs: " + sources).raw("</p>\n<nav><a href=\"#scores\">Scores</a><a href=\"#profile\">Profiles</a>"
                                               "<a href=\"#times\">Time to target</a><a href=\"#workloads\">Workloads</a>"

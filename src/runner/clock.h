@@ -1,4 +1,4 @@
-// Clocks the runner stamps with; tests inject a fake one.
+// Clocks the runner stamps with; tests inject their own (tests/support/manual_clock.h).
 #pragma once
 
 #include <chrono>
@@ -18,16 +18,6 @@ class SteadyClock final : public Clock {
     using namespace std::chrono;
     return duration<double>(steady_clock::now().time_since_epoch()).count();
   }
-};
-
-// A clock the test moves by hand (e.g. from inside a fake submission's update).
-class ManualClock final : public Clock {
- public:
-  double now() override { return t_; }
-  void advance(double seconds) { t_ += seconds; }
-
- private:
-  double t_ = 1000.0;
 };
 
 }  // namespace trainperf

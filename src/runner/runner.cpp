@@ -10,8 +10,6 @@
 
 namespace trainperf {
 
-const char* to_string(RulesVersion v) { return v == RulesVersion::V05 ? "v0.5" : "v0.6"; }
-const char* to_string(Ruleset r) { return r == Ruleset::Self ? "self" : "external"; }
 
 const char* to_string(TrialStatus s) {
   switch (s) {
@@ -24,10 +22,6 @@ const char* to_string(TrialStatus s) {
   return "unknown";
 }
 
-double budget_multiplier(Ruleset ruleset, RulesVersion rules) {
-  if (ruleset == Ruleset::External) return 1.0;
-  return rules == RulesVersion::V05 ? 3.0 : 1.5;
-}
 
 const HParamSchema& model_hparams() {
   static const HParamSchema schema =

@@ -14,12 +14,7 @@
 
 namespace trainperf {
 
-enum class RulesVersion { V05, V06 };
-const char* to_string(RulesVersion v);
-const char* to_string(Ruleset r);
 
-// Budget multiplier of a ruleset: self-tuning x1.5 (v0.6) or x3 (v0.5); external x1.
-double budget_multiplier(Ruleset ruleset, RulesVersion rules);
 
 enum class TrialStatus { ReachedTargets, BudgetExhausted, TrainingComplete, MaxSteps, Diverged };
 const char* to_string(TrialStatus s);

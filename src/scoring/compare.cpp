@@ -38,7 +38,7 @@ std::string format_comparison(const ScoreResult& r) {
   const auto& a = r.submissions.at(0);
   const auto& b = r.submissions.at(1);
   o << fmt::format("A = {}   B = {}   · targets: {} · {} tuning · by {}\n\n", a, b, r.targets.name,
-                   r.options.ruleset == Ruleset::Self ? "self" : "external", to_string(r.options.axis));
+                   trainperf::to_string(r.options.ruleset), to_string(r.options.axis));
   TextTable t({"workload", fmt::format("A [{}]", r.unit()), fmt::format("B [{}]", r.unit()), "B / A", "reached"},
               "lrrrl");
   int a_only = 0, b_only = 0, both = 0;

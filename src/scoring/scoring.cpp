@@ -292,7 +292,7 @@ std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& ou
       const size_t s = r.ranking[rank];
       o << fmt::format("{},{},{},{},{},{},{},{}", rank + 1, csv_field(r.submissions[s]), csv_number(r.scores[s]),
                        r.reached(s), r.scored.workloads.size(), csv_field(r.targets.name),
-                       r.options.ruleset == Ruleset::Self ? "self" : "external", axis);
+                       trainperf::to_string(r.options.ruleset), axis);
       if (!r.options.baseline.empty()) {
         double g = r.submissions[s] == r.options.baseline ? 1.0 : kNaN;
         for (const auto& sp : r.speedups)
@@ -327,7 +327,7 @@ std::string format_summary(const ScoreResult& r) {
   std::ostringstream o;
   const auto variants = r.workloads.size() - r.scored.workloads.size();
   o << fmt::format("targets: {} · {} tuning · by {} · {} submission{} · {} base workload{}{}\n", r.targets.name,
-                   r.options.ruleset == Ruleset::Self ? "self" : "external", to_string(r.options.axis),
+                   trainperf::to_string(r.options.ruleset), to_string(r.options.axis),
                    r.submissions.size(), r.submissions.size() == 1 ? "" : "s", r.scored.workloads.size(),
                    r.scored.workloads.size() == 1 ? "" : "s",
                    variants ? fmt::format(" + {} held-out variant{}", variants, variants == 1 ? "" : "s") : "");

@@ -2,7 +2,7 @@
 // out, exactly as the published AlgoPerf scoring computes them (docs/scoring.md).
 #pragma once
 
-#include <trainperf/submission.h>
+#include <trainperf/rules.h>
 
 #include <filesystem>
 #include <iosfwd>

@@ -94,12 +94,6 @@ std::optional<Goal> known_metric_goal(const std::string& metric) {
   return it->second;
 }
 
-std::vector<std::string> known_metrics() {
-  std::vector<std::string> names;
-  for (const auto& [name, goal] : all_known_metrics()) names.push_back(name);
-  return names;
-}
-
 TargetTable parse_targets(const std::string& json_text, const std::string& where) {
   ordered_json j;
   try {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <trainperf/types.h>
+#include <trainperf/rules.h>
 
 namespace trainperf::scoring {
 
@@ -56,6 +56,5 @@ TargetTable registry_targets();
 
 // Metric names (without "validation/") whose direction is known: AlgoPerf's and our workloads'.
 std::optional<Goal> known_metric_goal(const std::string& metric);
-std::vector<std::string> known_metrics();
 
 }  // namespace trainperf::scoring

@@ -8,7 +8,6 @@
 #define TRAINPERF_SUBMISSION_FOLDERS(X) \
   X(adamw) \
   X(momentum) \
-  X(nesterov) \
   X(lamb) \
   X(adafactor) \
   X(sam) \
@@ -19,7 +18,6 @@
   X(schedule_free_adamw) \
   X(schedule_free_sgd) \
   X(dog) \
-  X(ldog) \
   X(dadapt_adam) \
   X(dadapt_sgd) \
   X(prodigy) \

@@ -191,4 +191,15 @@ std::string HParamSchema::table() const {
   return out;
 }
 
+std::string HParamSchema::markdown() const {
+  std::string out = "| key | type | default | description |\n|---|---|---|---|\n";
+  for (const auto& d : keys_) {
+    const std::string value = d.default_value ? "`" + to_display(*d.default_value) + "`"
+                                              : std::string(d.optional ? "optional" : "**required**");
+    out += fmt::format("| `{}` | {}{} | {} | {} |\n", d.name, to_string(d.type), d.nullable ? " or null" : "", value,
+                       d.doc);
+  }
+  return out;
+}
+
 }  // namespace trainperf

@@ -142,6 +142,18 @@ TEST(Cli, ListPrintsASubmissionsHyperparameters) {
   EXPECT_TRUE(contains(unknown.output, "unknown submission 'nadamv'")) << unknown.output;
 }
 
+// docs/hyperparameters.md is generated from the declared schemas; a new key or submission without
+// regenerating it fails here (regenerate: build/trainperf list --hparams-markdown > docs/hyperparameters.md).
+TEST(Cli, HyperparameterDocsAreGeneratedFromTheSchemas) {
+  auto r = run_cli("list --hparams-markdown");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(std::string(TRAINPERF_TESTS_DIR) + "/../docs/hyperparameters.md");
+  const std::string committed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(r.output, committed) << "docs/hyperparameters.md is stale: regenerate it with "
+                                    "build/trainperf list --hparams-markdown > docs/hyperparameters.md";
+  EXPECT_TRUE(contains(committed, "## nadamw_ema")) << committed;
+}
+
 TEST(Cli, MissingDatasetNamesThePackage) {
   const fs::path dir = cli_fresh_dir("nodata");
   auto r = run_cli("run -w fmnist_mlp -s nadamw --max-steps 1 --data-dir /nonexistent/data --experiment-dir " +

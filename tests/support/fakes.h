@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "runner/clock.h"
+#include "support/manual_clock.h"
 
 namespace trainperf::testing {
 

@@ -24,18 +24,10 @@ class AdamWSubmission final : public GradientSubmission {
 
 }  // namespace
 
-static HParamSchema adamw_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams());
-}
-
 void register_adamw(SubmissionRegistry& registry) {
   registry.add({"adamw", "AdamW + warmup/cosine; AlgoPerf target-setting baseline",
                 "Loshchilov & Hutter 2019; AlgoPerf reference_algorithms/paper_baselines/adamw",
-                [] { return std::make_unique<AdamWSubmission>(); }, "adamw", adamw_hparams()});
+                [] { return std::make_unique<AdamWSubmission>(); }, "adamw", scheduled_adam_hparams()});
 }
 
 }  // namespace trainperf

@@ -21,6 +21,14 @@ HParamSchema adam_hparams() {
       .number("weight_decay", "decoupled weight decay");
 }
 
+HParamSchema scheduled_adam_hparams() {
+  return HParamSchema()
+      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
+      .add(adam_hparams())
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 int64_t schedule_steps(const InitContext& ctx) {
   return static_cast<int64_t>(ctx.hparams.number("step_hint_factor") *
                               static_cast<double>(ctx.workload.spec().step_hint));

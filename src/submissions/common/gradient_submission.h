@@ -52,5 +52,8 @@ HParamSchema gradient_hparams();
 HParamSchema schedule_hparams();
 // one_minus_beta1, beta2, weight_decay: the Adam family's keys, all required.
 HParamSchema adam_hparams();
+// An Adam-family optimizer under the harness's warmup + cosine schedule: learning_rate (its peak),
+// adam_hparams(), schedule_hparams(), gradient_hparams() (AdamW, NAdamW, LAMB, Lion, Shampoo, SOAP, SAM).
+HParamSchema scheduled_adam_hparams();
 
 }  // namespace trainperf

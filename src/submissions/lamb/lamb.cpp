@@ -24,18 +24,10 @@ class LambSubmission final : public GradientSubmission {
 
 }  // namespace
 
-static HParamSchema lamb_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams());
-}
-
 void register_lamb(SubmissionRegistry& registry) {
   registry.add({"lamb", "LAMB (layer-wise trust ratio) + warmup/cosine; AlgoPerf paper baseline",
                 "You et al. 2020; AlgoPerf reference_algorithms/paper_baselines/lamb",
-                [] { return std::make_unique<LambSubmission>(); }, "lamb", lamb_hparams()});
+                [] { return std::make_unique<LambSubmission>(); }, "lamb", scheduled_adam_hparams()});
 }
 
 }  // namespace trainperf

@@ -23,18 +23,10 @@ class LionSubmission final : public GradientSubmission {
 
 }  // namespace
 
-static HParamSchema lion_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams());
-}
-
 void register_lion(SubmissionRegistry& registry) {
   registry.add({"lion", "Lion (sign of interpolated momentum) + warmup/cosine",
                 "Chen et al. 2023; google/automl lion_pytorch.py; AlgoPerf reference_algorithms/paper_baselines/lion",
-                [] { return std::make_unique<LionSubmission>(); }, "lion", lion_hparams()});
+                [] { return std::make_unique<LionSubmission>(); }, "lion", scheduled_adam_hparams()});
 }
 
 }  // namespace trainperf

@@ -1,7 +1,8 @@
-// AlgoPerf's momentum baseline (a target-setting algorithm): torch.optim.SGD with heavy-ball momentum
-// 1 - one_minus_beta1 and coupled weight decay; linear warmup over warmup_factor * step_hint, then
-// linear decay to end_factor * lr over decay_steps_factor of the remaining steps, then constant.
-// External tuning: AlgoPerf's published momentum/Nesterov space; self-tuning: literature defaults.
+// AlgoPerf's momentum and nesterov baselines (target-setting algorithms): torch.optim.SGD with
+// heavy-ball or Nesterov momentum 1 - one_minus_beta1 and coupled weight decay; linear warmup over
+// warmup_factor * step_hint, then linear decay to end_factor * lr over decay_steps_factor of the
+// remaining steps, then constant. The two differ by one flag and share this folder's search space
+// (AlgoPerf's published momentum/Nesterov space) and self-tuning configuration (literature defaults).
 #include "optim/sgd_momentum.h"
 #include "submissions/common/gradient_submission.h"
 #include "submissions/registry.h"
@@ -11,6 +12,9 @@ namespace trainperf {
 namespace {
 
 class MomentumSubmission final : public GradientSubmission {
+ public:
+  explicit MomentumSubmission(bool nesterov) : nesterov_(nesterov) {}
+
  protected:
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
@@ -18,7 +22,7 @@ class MomentumSubmission final : public GradientSubmission {
     return std::make_unique<SGDMomentum>(params, SGDMomentumOptions(h.number("learning_rate"))
                                                      .momentum(1.0 - h.number("one_minus_beta1"))
                                                      .weight_decay(h.number("weight_decay"))
-                                                     .nesterov(false));
+                                                     .nesterov(nesterov_));
   }
 
   std::shared_ptr<Schedule> make_schedule(const InitContext& ctx) override {
@@ -26,11 +30,12 @@ class MomentumSubmission final : public GradientSubmission {
     return warmup_linear_decay(schedule_steps(ctx), h.number("warmup_factor"), h.number("decay_steps_factor"),
                                h.number("end_factor"));
   }
+
+ private:
+  bool nesterov_;
 };
 
-}  // namespace
-
-static HParamSchema momentum_hparams() {
+HParamSchema momentum_hparams() {
   return HParamSchema()
       .number("learning_rate", "peak learning rate")
       .number("one_minus_beta1", "1 - momentum")
@@ -41,10 +46,15 @@ static HParamSchema momentum_hparams() {
       .add(gradient_hparams());
 }
 
+}  // namespace
+
 void register_momentum(SubmissionRegistry& registry) {
   registry.add({"momentum", "SGD + heavy-ball momentum, warmup then linear decay; AlgoPerf target-setting baseline",
                 "Polyak 1964; AlgoPerf reference_algorithms/paper_baselines/momentum",
-                [] { return std::make_unique<MomentumSubmission>(); }, "momentum", momentum_hparams()});
+                [] { return std::make_unique<MomentumSubmission>(false); }, "momentum", momentum_hparams()});
+  registry.add({"nesterov", "SGD + Nesterov momentum, warmup then linear decay; AlgoPerf target-setting baseline",
+                "Nesterov 1983; Sutskever et al. 2013; AlgoPerf reference_algorithms/paper_baselines/nesterov",
+                [] { return std::make_unique<MomentumSubmission>(true); }, "momentum", momentum_hparams()});
 }
 
 }  // namespace trainperf

@@ -24,18 +24,10 @@ class NadamWSubmission final : public GradientSubmission {
 
 }  // namespace
 
-static HParamSchema nadamw_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams());
-}
-
 void register_nadamw(SubmissionRegistry& registry) {
   registry.add({"nadamw", "NAdamW + warmup/cosine; the AlgoPerf baseline of both rulesets",
                 "Dozat 2016; Loshchilov & Hutter 2019; AlgoPerf baselines (Dahl et al. 2023)",
-                [] { return std::make_unique<NadamWSubmission>(); }, "nadamw", nadamw_hparams()});
+                [] { return std::make_unique<NadamWSubmission>(); }, "nadamw", scheduled_adam_hparams()});
 }
 
 }  // namespace trainperf

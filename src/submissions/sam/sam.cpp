@@ -63,11 +63,7 @@ class SamSubmission final : public GradientSubmission {
 }  // namespace
 
 static HParamSchema sam_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate of the AdamW base (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams())
+  return scheduled_adam_hparams()
       .number("rho", "radius of SAM's perturbation");
 }
 

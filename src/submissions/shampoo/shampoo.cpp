@@ -29,11 +29,7 @@ class ShampooSubmission final : public GradientSubmission {
 }  // namespace
 
 static HParamSchema shampoo_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams())
+  return scheduled_adam_hparams()
       .integer("precondition_frequency", 100, "steps between preconditioner root computations");
 }
 

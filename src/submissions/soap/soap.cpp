@@ -27,11 +27,7 @@ class SoapSubmission final : public GradientSubmission {
 }  // namespace
 
 static HParamSchema soap_hparams() {
-  return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
-      .add(adam_hparams())
-      .add(schedule_hparams())
-      .add(gradient_hparams())
+  return scheduled_adam_hparams()
       .integer("precondition_frequency", 10, "steps between eigenbasis updates");
 }
 
