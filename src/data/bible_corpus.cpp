@@ -124,5 +124,4 @@ BibleCorpus load_bible_corpus(const std::string& dir) {
   return corpus;
 }
 
-
 }  // namespace trainperf

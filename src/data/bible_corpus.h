@@ -49,5 +49,4 @@ struct BibleCorpus {
 BibleCorpus load_bible_corpus(const std::string& dir);
 std::vector<BiblePair> read_bible_pairs(const std::string& path);
 
-
 }  // namespace trainperf

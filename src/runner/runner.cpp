@@ -10,7 +10,6 @@
 
 namespace trainperf {
 
-
 const char* to_string(TrialStatus s) {
   switch (s) {
     case TrialStatus::ReachedTargets: return "reached_targets";
@@ -21,7 +20,6 @@ const char* to_string(TrialStatus s) {
   }
   return "unknown";
 }
-
 
 const HParamSchema& model_hparams() {
   static const HParamSchema schema =

@@ -14,8 +14,6 @@
 
 namespace trainperf {
 
-
-
 enum class TrialStatus { ReachedTargets, BudgetExhausted, TrainingComplete, MaxSteps, Diverged };
 const char* to_string(TrialStatus s);
 

@@ -45,14 +45,12 @@ struct TargetTable {
   std::vector<std::string> variants_of(const std::string& base) const;
 };
 
-// "v0.5" / "v0.6" (shipped tables), "ours" (the workload registry) or a path to a JSON file.
+// "ours" (the workload registry), "v0.5"/"v0.6" (AlgoPerf's tables, compiled in from data/targets/;
+// read from $TRAINPERF_TARGETS_DIR instead when it is set), or a path to a JSON file.
 // Throws ScoringError naming the file and key on unknown keys, unknown metrics, bad values.
-// "ours" (the registry), "v0.5"/"v0.6" (AlgoPerf's tables, compiled in from data/targets/; read from
-// $TRAINPERF_TARGETS_DIR instead when it is set), or a JSON file.
 TargetTable load_targets(const std::string& which);
 TargetTable parse_targets(const std::string& json_text, const std::string& where);
 TargetTable registry_targets();
-
 
 // Metric names (without "validation/") whose direction is known: AlgoPerf's and our workloads'.
 std::optional<Goal> known_metric_goal(const std::string& metric);

@@ -130,14 +130,6 @@ const HParamDecl* HParamSchema::find(const std::string& name) const {
 }
 
 Hyperparameters HParamSchema::resolve(const Hyperparameters& point, const std::string& where) const {
-  auto accepted = [&] {
-    std::string list;
-    for (const auto& d : keys_)
-      list += fmt::format("\n  {:<22} {:<8} {}", d.name, to_string(d.type),
-                          d.default_value ? "default " + to_display(*d.default_value)
-                                          : (d.optional ? "optional" : "required"));
-    return keys_.empty() ? std::string(" (the submission declares none)") : ":" + list;
-  };
   std::string problems;
   for (const auto& [name, value] : point.values()) {
     const HParamDecl* d = find(name);
@@ -161,7 +153,8 @@ Hyperparameters HParamSchema::resolve(const Hyperparameters& point, const std::s
       problems += "\n  missing required key '" + d.name + "' (" + d.doc + ")";
   if (!problems.empty())
     throw SearchSpaceError(where + ": does not fit the submission's hyperparameters:" + problems +
-                           "\naccepted keys" + accepted());
+                           (keys_.empty() ? "\naccepted keys: none (the submission declares none)"
+                                          : "\naccepted keys:\n" + table()));
 
   Hyperparameters resolved;
   for (const auto& d : keys_) {

@@ -71,10 +71,8 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
                                                 "space lists {} points", sub.name, trials, space->points().size()));
     }
     for (const auto& w : workload_names)
-      for (int study = 0; study < r.studies; ++study)
+      for (int study = 0; study < r.studies; ++study) {
         (void)study_points(sub, space ? &*space : nullptr, trials, search_seed(r.seed, study, w));
-    for (const auto& w : workload_names)
-      for (int study = 0; study < r.studies; ++study)
         for (int trial = 1; trial <= trials; ++trial) {
           PlannedTrial t{sub_arg, sub.name, w, study, trial, trial_dir(exp, sub.name, study, w, trial), {}};
           t.argv = {exe, "run", "--workload", w, "--submission", sub_path, "--ruleset", to_string(r.ruleset),
@@ -86,6 +84,7 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
           if (!r.data_dir.empty()) t.argv.insert(t.argv.end(), {"--data-dir", r.data_dir});
           out.push_back(std::move(t));
         }
+      }
   }
   return out;
 }

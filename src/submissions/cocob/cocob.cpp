@@ -15,11 +15,8 @@ class COCOBSubmission final : public GradientSubmission {
     return std::make_unique<COCOB>(
         params, COCOBOptions(h.number("cocob_alpha")).weight_decay(h.number("weight_decay")));
   }
-  // Nothing to schedule: COCOB has no learning rate.
+  // Nothing to schedule: COCOB has no learning rate (current_lr() is NaN: no learning_rate key).
   std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }
-
- public:
-  double current_lr() const override { return std::numeric_limits<double>::quiet_NaN(); }
 };
 
 }  // namespace

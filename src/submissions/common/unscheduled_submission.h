@@ -42,6 +42,17 @@ inline std::unique_ptr<Submission> polynomially_averaged(MakeUnscheduled<torch::
       });
 }
 
+// The keys the Schedule-Free family shares after its learning rate and momentum keys: weight decay,
+// the averaging weights' r and weight_lr_power, the warmup (schedule_hparams) and gradient_hparams.
+inline HParamSchema schedule_free_hparams() {
+  return HParamSchema()
+      .number("weight_decay", "weight decay at y")
+      .number("r", 0.0, "polynomial weighting power of the average")
+      .number("weight_lr_power", 2.0, "power of the learning rate in the averaging weights")
+      .add(schedule_hparams())
+      .add(gradient_hparams());
+}
+
 // Schedule-Free: `Optimizer` is both a LibTorch optimizer and EvalWeights (x for evaluation, y for
 // gradients). The warmup over warmup_factor * step_hint * step_hint_factor steps is passed to `make`.
 template <class Optimizer>

@@ -12,11 +12,7 @@ static HParamSchema schedule_free_sgd_hparams() {
   return HParamSchema()
       .number("learning_rate", "learning rate (constant after the warmup inside the optimizer)")
       .number("one_minus_beta1", "1 - momentum (interpolation between x and z)")
-      .number("weight_decay", "weight decay at y")
-      .number("r", 0.0, "polynomial weighting power of the average")
-      .number("weight_lr_power", 2.0, "power of the learning rate in the averaging weights")
-      .add(schedule_hparams())
-      .add(gradient_hparams());
+      .add(schedule_free_hparams());
 }
 
 void register_schedule_free_sgd(SubmissionRegistry& registry) {
