@@ -7,7 +7,6 @@
 #include "optim/dadapt_sgd.h"
 #include "optim/dog.h"
 #include "optim/lamb.h"
-#include "optim/ldog.h"
 #include "optim/lion.h"
 #include "optim/mechanic.h"
 #include "optim/muon.h"
@@ -63,7 +62,7 @@ const std::vector<OptimizerEntry>& optimizer_catalog() {
        with<ScheduleFreeAdamW>(ScheduleFreeAdamWOptions())},
       {"schedule_free_sgd", "schedule_free_sgd.h", "schedule_free", with<ScheduleFreeSGD>(ScheduleFreeSGDOptions())},
       {"dog", "dog.h", "dog", with<DoG>(DoGOptions())},
-      {"ldog", "ldog.h", "dog", with<LDoG>(LDoGOptions())},
+      {"ldog", "dog.h", "dog", with<LDoG>(LDoGOptions())},
       {"dadapt_adam", "dadapt_adam.h", "dadapt", with<DAdaptAdam>(DAdaptAdamOptions())},
       {"dadapt_sgd", "dadapt_sgd.h", "dadapt", with<DAdaptSGD>(DAdaptSGDOptions())},
       {"prodigy", "prodigy.h", "prodigy", with<Prodigy>(ProdigyOptions())},

@@ -1,6 +1,6 @@
 // D-Adaptation Adam (Defazio & Mishchenko 2023, "Learning-Rate-Free Learning by D-Adaptation";
-// reference: github.com/facebookresearch/dadaptation, DAdaptAdam). Adam whose step size d is a
-// non-decreasing lower-bound estimate of the distance to the solution:
+// reference: github.com/facebookresearch/dadaptation, DAdaptAdam): Adam whose step size d is a
+// non-decreasing lower-bound estimate of the distance to the solution (the family's step in dadapt.h):
 //   dlr = d lr bc,  bc = sqrt(1 - b2^(k+1)) / (1 - b1^(k+1)) with bias correction, else 1
 //   per tensor, with the old s and v:  num_acc += dlr <g, s / (sqrt(v) + eps)>
 //   m <- b1 m + (1-b1) dlr g;  v <- b2 v + (1-b2) g^2;  s <- sqrt(b2) s + (1-sqrt(b2)) dlr g;  l1 += ||s||_1
@@ -13,9 +13,11 @@
 
 #include <torch/torch.h>
 
-#include "optim/optimizer_base.h"
-
 #include <limits>
+#include <utility>
+
+#include "optim/dadapt.h"
+#include "optim/optimizer_base.h"
 
 namespace trainperf {
 
@@ -43,37 +45,39 @@ struct DAdaptAdamOptions : public SerializedOptions<DAdaptAdamOptions> {
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct DAdaptAdamParamState : public SerializedParamState<DAdaptAdamParamState> {
-  TORCH_ARG(int64_t, step) = 0;
-  TORCH_ARG(torch::Tensor, s);
-  TORCH_ARG(torch::Tensor, exp_avg);
-  TORCH_ARG(torch::Tensor, exp_avg_sq);
+struct DAdaptAdamUpdate {
+  using Options = DAdaptAdamOptions;
+  using Param = DAdaptParam<Options>;
+  static constexpr const char* name = "DAdaptAdam";
+  static constexpr const char* archive_prefix = "dadapt/";
+  struct Step {
+    double beta1, beta2, sqrt_beta2, dlr;
+  };
 
- public:
-  // The serialized fields, in order (written and read by optimizer_base.h).
+  explicit DAdaptAdamUpdate(const Options&) {}
+  static void check(const Options& o);
+  static void init(DAdaptParamState& s, const torch::Tensor& p);
+  static torch::Tensor gradient(const torch::Tensor& p, const Options& o) { return adam_like_gradient(p, o); }
   template <class F>
   void fields(F&& f) {
-    f("step", step_), f("s", s_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_);
+    f("numerator_weighted", numerator_weighted);
   }
+
+  Step begin(const Options& o0, double d, int64_t k, const std::vector<Param>& tensors) const;
+  std::pair<torch::Tensor, torch::Tensor> accumulate(const Step& step, const Param& t) const;  // num_acc, l1
+  torch::Tensor also_read(const Step&) const { return {}; }
+  void fold(const Step& step, double numerator_acc, double) {
+    numerator_weighted = step.sqrt_beta2 * numerator_weighted + (1.0 - step.sqrt_beta2) * numerator_acc;
+  }
+  double next_d(const Step& step, const Options& o0, double d, double l1) const {
+    return growth_limited(d, numerator_weighted / ((1.0 - step.sqrt_beta2) * l1), o0.growth_rate());
+  }
+  void apply(const Step& step, Param& t, double d) const;
+
+  double numerator_weighted = 0.0;
 };
 
-class DAdaptAdam : public OptimizerBase {
- public:
-  // d is global: lr, betas, d0 and growth_rate are read from the first group's options.
-  DAdaptAdam(std::vector<torch::optim::OptimizerParamGroup> groups, DAdaptAdamOptions defaults = {});
-  DAdaptAdam(std::vector<torch::Tensor> params, DAdaptAdamOptions defaults = {});
-
-  torch::Tensor step(LossClosure closure = nullptr) override;
-  void save(torch::serialize::OutputArchive& archive) const override;
-  void load(torch::serialize::InputArchive& archive) override;
-
-  double d() const { return d_; }
-  int64_t steps_taken() const { return k_; }  // steps not skipped
-
- private:
-  double d_;
-  double numerator_weighted_ = 0.0;
-  int64_t k_ = 0;
-};
+extern template class DAdaptation<DAdaptAdamUpdate>;
+using DAdaptAdam = DAdaptation<DAdaptAdamUpdate>;
 
 }  // namespace trainperf

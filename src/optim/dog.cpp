@@ -2,73 +2,87 @@
 
 #include <torch/optim/serialize.h>
 
-#include "optim/state_key.h"
 
 namespace trainperf {
 
-DoG::DoG(std::vector<torch::optim::OptimizerParamGroup> groups, DoGOptions defaults)
-    : OptimizerBase(std::move(groups), std::make_unique<DoGOptions>(defaults)) {
-  TORCH_CHECK(defaults.lr() >= 0, "DoG: invalid learning rate ", defaults.lr());
-  TORCH_CHECK(defaults.reps_rel() > 0, "DoG: reps_rel must be positive, got ", defaults.reps_rel());
-  TORCH_CHECK(defaults.eps() > 0, "DoG: eps must be positive, got ", defaults.eps());
+namespace {
+
+// The DoG rule for one scope (all parameters, or one tensor): dist is ||x0|| on the first step
+// (when G is still undefined), ||x_t - x0|| after it.
+void advance_distance(torch::Tensor& rbar, torch::Tensor& grad_sum_sq, const torch::Tensor& dist,
+                      const torch::Tensor& grad_sq, const DoGOptions& o) {
+  if (!grad_sum_sq.defined()) {
+    rbar = o.reps_rel() * (1.0 + dist);
+    grad_sum_sq = grad_sq + o.eps();
+  } else {
+    rbar = torch::maximum(rbar, dist);
+    grad_sum_sq = grad_sum_sq + grad_sq;
+  }
 }
 
-DoG::DoG(std::vector<torch::Tensor> params, DoGOptions defaults)
-    : DoG({torch::optim::OptimizerParamGroup(std::move(params))}, defaults) {}
+}  // namespace
 
-torch::Tensor DoG::eta() const { return grad_sum_sq_.defined() ? rbar_ / grad_sum_sq_.sqrt() : torch::Tensor(); }
+template <DoGScope Scope>
+DoGType<Scope>::DoGType(std::vector<torch::optim::OptimizerParamGroup> groups, DoGOptions defaults)
+    : OptimizerBase(std::move(groups), std::make_unique<DoGOptions>(defaults)) {
+  const char* name = Scope == DoGScope::all_parameters ? "DoG" : "LDoG";
+  TORCH_CHECK(defaults.lr() >= 0, name, ": invalid learning rate ", defaults.lr());
+  TORCH_CHECK(defaults.reps_rel() > 0, name, ": reps_rel must be positive, got ", defaults.reps_rel());
+  TORCH_CHECK(defaults.eps() > 0, name, ": eps must be positive, got ", defaults.eps());
+}
 
-torch::Tensor DoG::step(LossClosure closure) {
+template <DoGScope Scope>
+DoGType<Scope>::DoGType(std::vector<torch::Tensor> params, DoGOptions defaults)
+    : DoGType({torch::optim::OptimizerParamGroup(std::move(params))}, defaults) {}
+
+template <DoGScope Scope>
+torch::Tensor DoGType<Scope>::step(LossClosure closure) {
   torch::NoGradGuard no_grad;
-  torch::Tensor loss;
-  if (closure) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
-  const bool first = !grad_sum_sq_.defined();
-  struct Update {
+  torch::Tensor loss = loss_of(closure);
+  struct Active {
     torch::Tensor param, grad;
-    double lr;
+    DoGParamState* state;
+    const DoGOptions* options;
   };
-  std::vector<Update> updates;
-  std::vector<torch::Tensor> grad_sq, dist_sq;
+  std::vector<Active> active;
   for (auto& group : param_groups_) {
     const auto& o = static_cast<const DoGOptions&>(group.options());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      auto it = state_.find(state_key(p));
-      if (it == state_.end()) {
-        auto s = std::make_unique<DoGParamState>();
-        s->x0(p.detach().clone());
-        it = state_.insert({state_key(p), std::move(s)}).first;
-      }
-      auto& s = static_cast<DoGParamState&>(*it->second);
+      auto& s = state_of<DoGParamState>(p, [&](DoGParamState& fresh) { fresh.x0(p.detach().clone()); });
       s.step(s.step() + 1);
       torch::Tensor g = o.weight_decay() != 0 ? p.grad().add(p, o.weight_decay()) : p.grad();
-      grad_sq.push_back(g.pow(2).sum().to(torch::kDouble));
-      // First step: ||x0|| sets the initial movement; later: the distance travelled from x0.
-      dist_sq.push_back((first ? p.pow(2).sum() : (p - s.x0()).pow(2).sum()).to(torch::kDouble));
-      updates.push_back({p, g, o.lr()});
+      active.push_back({p, g, &s, &o});
     }
   }
-  if (updates.empty()) return loss;
+  if (active.empty()) return loss;
 
-  const auto& o0 = static_cast<const DoGOptions&>(param_groups_.front().options());
-  const torch::Tensor dist = torch::stack(dist_sq).sum().sqrt();
-  const torch::Tensor gsq = torch::stack(grad_sq).sum();
-  if (first) {
-    rbar_ = o0.reps_rel() * (1.0 + dist);
-    grad_sum_sq_ = gsq + o0.eps();
+  if constexpr (Scope == DoGScope::all_parameters) {
+    const bool first = !grad_sum_sq_.defined();
+    std::vector<torch::Tensor> grad_sq, dist_sq;
+    for (const auto& a : active) {
+      grad_sq.push_back(a.grad.pow(2).sum().to(torch::kDouble));
+      dist_sq.push_back((first ? a.param.pow(2).sum() : (a.param - a.state->x0()).pow(2).sum()).to(torch::kDouble));
+    }
+    const auto& o0 = static_cast<const DoGOptions&>(param_groups_.front().options());
+    advance_distance(rbar_, grad_sum_sq_, torch::stack(dist_sq).sum().sqrt(), torch::stack(grad_sq).sum(), o0);
+    const torch::Tensor step_size = eta();
+    for (auto& a : active) a.param.addcmul_(a.grad, step_size, -a.options->lr());
   } else {
-    rbar_ = torch::maximum(rbar_, dist);
-    grad_sum_sq_ = grad_sum_sq_ + gsq;
+    for (auto& a : active) {
+      DoGParamState& s = *a.state;
+      const torch::Tensor grad_sq = a.grad.pow(2).sum().to(torch::kDouble);
+      const torch::Tensor dist =
+          (s.grad_sum_sq().defined() ? (a.param - s.x0()).norm() : a.param.norm()).to(torch::kDouble);
+      advance_distance(s.rbar(), s.grad_sum_sq(), dist, grad_sq, *a.options);
+      a.param.addcmul_(a.grad, s.rbar() / s.grad_sum_sq().sqrt(), -a.options->lr());
+    }
   }
-  const torch::Tensor step_size = eta();
-  for (auto& u : updates) u.param.addcmul_(u.grad, step_size, -u.lr);
   return loss;
 }
 
-void DoG::save(torch::serialize::OutputArchive& archive) const {
+template <DoGScope Scope>
+void DoGType<Scope>::save(torch::serialize::OutputArchive& archive) const {
   torch::optim::serialize<DoGParamState, DoGOptions>(archive, *this);
   if (grad_sum_sq_.defined()) {
     archive.write("dog/rbar", rbar_, /*is_buffer=*/true);
@@ -76,7 +90,8 @@ void DoG::save(torch::serialize::OutputArchive& archive) const {
   }
 }
 
-void DoG::load(torch::serialize::InputArchive& archive) {
+template <DoGScope Scope>
+void DoGType<Scope>::load(torch::serialize::InputArchive& archive) {
   torch::optim::serialize<DoGParamState, DoGOptions>(archive, *this);
   torch::Tensor rbar, g;
   if (archive.try_read("dog/rbar", rbar, /*is_buffer=*/true) && archive.try_read("dog/G", g, /*is_buffer=*/true)) {
@@ -86,5 +101,8 @@ void DoG::load(torch::serialize::InputArchive& archive) {
     rbar_ = grad_sum_sq_ = torch::Tensor();
   }
 }
+
+template class DoGType<DoGScope::all_parameters>;
+template class DoGType<DoGScope::per_tensor>;
 
 }  // namespace trainperf

@@ -1,6 +1,7 @@
 // Prodigy (Mishchenko & Defazio 2024, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner";
-// reference: github.com/konstmish/prodigy, prodigyopt 1.0). D-Adaptation Adam with a faster-growing
-// estimate d of the distance to the solution, weighted towards recent gradients:
+// reference: github.com/konstmish/prodigy, prodigyopt 1.0). D-Adaptation Adam (the family's step in
+// dadapt.h) with a faster-growing estimate d of the distance to the solution, weighted towards
+// recent gradients:
 //   dlr = d lr bc (bc as in D-Adaptation, 1 without bias correction);  r <- b3 r
 //   per tensor:  r += (d/d0) dlr <g, x0 - x>;  m <- b1 m + (1-b1) d g;  v <- b2 v + (1-b2) d^2 g^2
 //                s <- b3 s + (d/d0) dlr g   (safeguard_warmup: d instead of dlr);  denom += ||s||_1
@@ -12,14 +13,16 @@
 
 #include <torch/torch.h>
 
-#include "optim/optimizer_base.h"
-
 #include <limits>
 #include <optional>
+#include <utility>
+
+#include "optim/dadapt.h"
+#include "optim/optimizer_base.h"
 
 namespace trainperf {
 
-struct ProdigyOptions : public torch::optim::OptimizerCloneableOptions<ProdigyOptions> {
+struct ProdigyOptions : public SerializedOptions<ProdigyOptions> {
   ProdigyOptions(double lr = 1.0) : lr_(lr) {}
   TORCH_ARG(double, lr);
   TORCH_ARG(double, beta1) = 0.9;
@@ -35,44 +38,51 @@ struct ProdigyOptions : public torch::optim::OptimizerCloneableOptions<ProdigyOp
   TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h); an unset beta3 is
+  // written as -1, never a valid beta.
+  template <class F>
+  void fields(F&& f) {
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("beta3", or_none(beta3_, -1.0)), f("eps", eps_),
+    f("weight_decay", weight_decay_), f("decouple", decouple_), f("use_bias_correction", use_bias_correction_),
+    f("safeguard_warmup", safeguard_warmup_), f("d0", d0_), f("d_coef", d_coef_), f("growth_rate", growth_rate_);
+  }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct ProdigyParamState : public SerializedParamState<ProdigyParamState> {
-  TORCH_ARG(int64_t, step) = 0;
-  TORCH_ARG(torch::Tensor, s);
-  TORCH_ARG(torch::Tensor, x0);
-  TORCH_ARG(torch::Tensor, exp_avg);
-  TORCH_ARG(torch::Tensor, exp_avg_sq);
+struct ProdigyUpdate {
+  using Options = ProdigyOptions;
+  using Param = DAdaptParam<Options>;
+  static constexpr const char* name = "Prodigy";
+  static constexpr const char* archive_prefix = "prodigy/";
+  struct Step {
+    double beta1, beta2, beta3, d, d0, dlr, s_rate;
+  };
 
- public:
-  // The serialized fields, in order (written and read by optimizer_base.h).
+  explicit ProdigyUpdate(const Options& o0) : d_max(o0.d0()) {}
+  static void check(const Options& o);
+  static void init(DAdaptParamState& s, const torch::Tensor& p);
+  static torch::Tensor gradient(const torch::Tensor& p, const Options& o) { return adam_like_gradient(p, o); }
   template <class F>
   void fields(F&& f) {
-    f("step", step_), f("s", s_), f("x0", x0_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_);
+    f("d_max", d_max), f("numerator", numerator);
   }
+
+  Step begin(const Options& o0, double d, int64_t k, const std::vector<Param>& params) const;
+  std::pair<torch::Tensor, torch::Tensor> accumulate(const Step& step, const Param& t) const;  // r's sum, denom
+  torch::Tensor also_read(const Step&) const { return {}; }
+  void fold(const Step& step, double numerator_acc, double) { numerator = step.beta3 * numerator + numerator_acc; }
+  double next_d(const Step& step, const Options& o0, double d, double denom) {
+    d_max = std::max(d_max, o0.d_coef() * numerator / denom);
+    return std::min(d_max, d * o0.growth_rate());
+  }
+  void apply(const Step& step, Param& t, double d) const;
+
+  double d_max;
+  double numerator = 0.0;  // r
 };
 
-class Prodigy : public OptimizerBase {
- public:
-  // d is global: everything but weight_decay/decouple/eps is read from the first group's options.
-  Prodigy(std::vector<torch::optim::OptimizerParamGroup> groups, ProdigyOptions defaults = {});
-  Prodigy(std::vector<torch::Tensor> params, ProdigyOptions defaults = {});
-
-  torch::Tensor step(LossClosure closure = nullptr) override;
-  void save(torch::serialize::OutputArchive& archive) const override;
-  void load(torch::serialize::InputArchive& archive) override;
-
-  double d() const { return d_; }
-  int64_t steps_taken() const { return k_; }  // steps not skipped
-
- private:
-  double d_, d_max_;
-  double numerator_ = 0.0;  // r
-  int64_t k_ = 0;
-};
+extern template class DAdaptation<ProdigyUpdate>;
+using Prodigy = DAdaptation<ProdigyUpdate>;
 
 }  // namespace trainperf

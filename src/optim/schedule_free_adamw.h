@@ -1,16 +1,13 @@
 // Schedule-Free AdamW (Defazio et al. 2024, "The Road Less Scheduled"; the AlgoPerf v0.5
-// self-tuning winner). No decay schedule: the iterate x is an online weighted average of the
-// Adam-preconditioned dual-averaging sequence z, and gradients are taken at the interpolation y.
-//   gamma = lr min(1, (k+1)/warmup);  lr_max = max(lr_max, gamma);  w = (k+1)^r lr_max^p;  W += w;  c = w/W
-//   z <- z - gamma wd y;  v <- b2 v + (1-b2) g^2;  z <- z - gamma g / (sqrt(v / (1-b2^(k+1))) + eps)
-//   x <- (1-c) x + c z;  y <- b1 x + (1-b1) z
-// The parameters hold y while training; swap_in() loads x for evaluation and swap_out() restores y.
+// self-tuning winner): the Schedule-Free averaging (schedule_free.h) over an Adam-preconditioned
+// dual-averaging sequence z, with weight decay decoupled (applied at y):
+//   v <- b2 v + (1-b2) g^2;  z <- z - gamma g / (sqrt(v / (1-b2^(k+1))) + eps);  y <- b1 x + (1-b1) z
 #pragma once
 
 #include <torch/torch.h>
 
 #include "optim/optimizer_base.h"
-#include "optim/eval_weights.h"
+#include "optim/schedule_free.h"
 
 namespace trainperf {
 
@@ -36,39 +33,16 @@ struct ScheduleFreeAdamWOptions : public SerializedOptions<ScheduleFreeAdamWOpti
   void set_lr(const double lr) override { this->lr(lr); }
 };
 
-struct ScheduleFreeAdamWParamState : public SerializedParamState<ScheduleFreeAdamWParamState> {
-  TORCH_ARG(int64_t, step) = 0;  // k
-  TORCH_ARG(double, lr_max) = 0.0;
-  TORCH_ARG(double, weight_sum) = 0.0;
-  TORCH_ARG(torch::Tensor, z);
-  TORCH_ARG(torch::Tensor, x);
-  TORCH_ARG(torch::Tensor, exp_avg_sq);
-
- public:
-  // The serialized fields, in order (written and read by optimizer_base.h).
-  template <class F>
-  void fields(F&& f) {
-    f("step", step_), f("lr_max", lr_max_), f("weight_sum", weight_sum_), f("z", z_), f("x", x_),
-    f("exp_avg_sq", exp_avg_sq_);
-  }
+struct ScheduleFreeAdamWUpdate {
+  using Options = ScheduleFreeAdamWOptions;
+  static constexpr const char* name = "ScheduleFreeAdamW";
+  static void check(const Options& o);
+  static double interpolation(const Options& o) { return o.beta1(); }
+  static void init(ScheduleFreeParamState& s, const torch::Tensor& p);
+  static void descend(ScheduleFreeParamState& s, const torch::Tensor& g, const Options& o, double gamma, double k1);
 };
 
-class ScheduleFreeAdamW : public OptimizerBase, public EvalWeights {
- public:
-  ScheduleFreeAdamW(std::vector<torch::optim::OptimizerParamGroup> groups, ScheduleFreeAdamWOptions defaults = {});
-  ScheduleFreeAdamW(std::vector<torch::Tensor> params, ScheduleFreeAdamWOptions defaults = {});
-
-  // Requires the training point y in the parameters (throws after swap_in() until swap_out()).
-  torch::Tensor step(LossClosure closure = nullptr) override;
-  void save(torch::serialize::OutputArchive& archive) const override;
-  void load(torch::serialize::InputArchive& archive) override;
-
-  void swap_in() override;   // parameters <- x
-  void swap_out() override;  // parameters <- y = b1 x + (1-b1) z
-  bool swapped_in() const override { return at_x_; }
-
- private:
-  bool at_x_ = false;
-};
+extern template class ScheduleFree<ScheduleFreeAdamWUpdate>;
+using ScheduleFreeAdamW = ScheduleFree<ScheduleFreeAdamWUpdate>;
 
 }  // namespace trainperf

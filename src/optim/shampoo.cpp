@@ -6,29 +6,8 @@
 #include <cmath>
 
 #include "optim/state_key.h"
-#include "optim/tensor_list_archive.h"
 
 namespace trainperf {
-
-namespace {
-}  // namespace
-
-void ShampooParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-  write_tensor_list(archive, "factor", factors());
-  write_tensor_list(archive, "root", roots());
-}
-
-void ShampooParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-  factors_ = read_tensor_list(archive, "factor");
-  roots_ = read_tensor_list(archive, "root");
-}
 
 ShampooLayout shampoo_layout(torch::IntArrayRef shape, int64_t max_dim) {
   ShampooLayout layout;

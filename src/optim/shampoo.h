@@ -47,7 +47,7 @@ struct ShampooOptions : public SerializedOptions<ShampooOptions> {
 
 // factors[b * k + i] is block b's factor for mode i (block order as in ShampooLayout); roots is empty
 // until the first successful inverse-root computation of every factor, then parallel to factors.
-struct ShampooParamState : public torch::optim::OptimizerCloneableParamState<ShampooParamState> {
+struct ShampooParamState : public SerializedParamState<ShampooParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, exp_avg);
   TORCH_ARG(torch::Tensor, exp_avg_sq);
@@ -55,8 +55,12 @@ struct ShampooParamState : public torch::optim::OptimizerCloneableParamState<Sha
   TORCH_ARG(std::vector<torch::Tensor>, roots);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h; the lists as "factor_count",
+  // "factor_0", ...).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_), f("factor", factors_), f("root", roots_);
+  }
 };
 
 // How a tensor is preconditioned: its merged shape and the blocks cut from it (row-major order).

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "optim/state_key.h"
-#include "optim/tensor_list_archive.h"
 
 namespace trainperf {
 
@@ -39,23 +38,6 @@ torch::Tensor eigenbasis(const torch::Tensor& gg) {
   return std::get<1>(torch::linalg_eigh(m, "L")).flip({1}).to(gg.scalar_type());
 }
 }  // namespace
-
-void SOAPParamState::serialize(torch::serialize::OutputArchive& archive) const {
-  archive.write("step", c10::IValue(step()));
-  archive.write("exp_avg", exp_avg(), /*is_buffer=*/true);
-  archive.write("exp_avg_sq", exp_avg_sq(), /*is_buffer=*/true);
-  write_tensor_list(archive, "gg", gg());
-  write_tensor_list(archive, "q", q());
-}
-
-void SOAPParamState::serialize(torch::serialize::InputArchive& archive) {
-  c10::IValue v;
-  archive.read("step", v), step_ = v.toInt();
-  archive.read("exp_avg", exp_avg_, /*is_buffer=*/true);
-  archive.read("exp_avg_sq", exp_avg_sq_, /*is_buffer=*/true);
-  gg_ = read_tensor_list(archive, "gg");
-  q_ = read_tensor_list(archive, "q");
-}
 
 SOAP::SOAP(std::vector<torch::optim::OptimizerParamGroup> groups, SOAPOptions defaults)
     : OptimizerBase(std::move(groups), std::make_unique<SOAPOptions>(defaults)) {

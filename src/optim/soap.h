@@ -46,7 +46,7 @@ struct SOAPOptions : public SerializedOptions<SOAPOptions> {
 
 // gg[i] and q[i] per dim of the tensor (empty tensors for dims left unpreconditioned); created by the
 // first step, which does nothing else.
-struct SOAPParamState : public torch::optim::OptimizerCloneableParamState<SOAPParamState> {
+struct SOAPParamState : public SerializedParamState<SOAPParamState> {
   TORCH_ARG(int64_t, step) = 0;
   TORCH_ARG(torch::Tensor, exp_avg);
   TORCH_ARG(torch::Tensor, exp_avg_sq);
@@ -54,8 +54,12 @@ struct SOAPParamState : public torch::optim::OptimizerCloneableParamState<SOAPPa
   TORCH_ARG(std::vector<torch::Tensor>, q);
 
  public:
-  void serialize(torch::serialize::OutputArchive& archive) const override;
-  void serialize(torch::serialize::InputArchive& archive) override;
+  // The serialized fields, in order (written and read by optimizer_base.h; the lists as "gg_count",
+  // "gg_0", ...).
+  template <class F>
+  void fields(F&& f) {
+    f("step", step_), f("exp_avg", exp_avg_), f("exp_avg_sq", exp_avg_sq_), f("gg", gg_), f("q", q_);
+  }
 };
 
 class SOAP : public OptimizerBase {

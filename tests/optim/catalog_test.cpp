@@ -19,7 +19,8 @@ TEST(OptimizerCatalog, EveryEntryHasAGoldenTrajectory) {
 
 TEST(OptimizerCatalog, EveryOptimizerHeaderHasAnEntry) {
   // Headers of src/optim that are not optimizers.
-  const std::set<std::string> helpers = {"averaging.h", "catalog.h", "eval_weights.h", "optimizer_base.h",
+  const std::set<std::string> helpers = {"averaging.h",     "catalog.h",       "dadapt.h",       "eval_weights.h",
+                                         "optimizer_base.h", "schedule_free.h",
                                          "schedules.h", "state_key.h", "tensor_list_archive.h"};
   std::set<std::string> listed;
   for (const auto& e : optimizer_catalog()) listed.insert(e.header);

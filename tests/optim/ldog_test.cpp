@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "optim/averaging.h"
-#include "optim/ldog.h"
+#include "optim/dog.h"
 #include "optim/lr_free_golden.h"
 
 using namespace trainperf;

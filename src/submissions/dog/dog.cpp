@@ -5,7 +5,6 @@
 // self-tuning configuration.
 #include "nn/batch_norm.h"
 #include "optim/dog.h"
-#include "optim/ldog.h"
 #include "submissions/common/unscheduled_submission.h"
 #include "submissions/registry.h"
 
