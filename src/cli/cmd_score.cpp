@@ -24,6 +24,12 @@ void add_scoring_options(CLI::App* cmd, scoring::ScoreOptions& options, bool wit
   if (with_baseline)
     cmd->add_option("--baseline", options.baseline, "submission to compute speedups against");
   cmd->add_flag("--strict", options.strict, "refuse messy logs instead of warning and going on");
+  cmd->add_option("--bootstrap", options.bootstrap,
+                  fmt::format("resamples of the studies for the 95% intervals (default {}; 0: no intervals)",
+                              scoring::kDefaultBootstrapReplicates))
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--bootstrap-seed", options.bootstrap_seed,
+                  fmt::format("seed of the resampling (default {})", scoring::kDefaultBootstrapSeed));
 }
 
 namespace {

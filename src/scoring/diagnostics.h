@@ -24,6 +24,12 @@ class Diagnostics {
   // Throws ScoringError when strict; otherwise records and prints the warning unless already seen.
   void warn(const std::string& where, const std::string& problem);
 
+  // A non-strict copy that remembers what was already reported: for a second pass over the same logs
+  // (the ranking on the other clock) whose problems are told but never refuse the run.
+  Diagnostics lenient() const;
+  // Takes over the warnings a lenient copy found that this one has not seen.
+  void absorb(const Diagnostics& other);
+
   bool strict() const { return strict_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
 

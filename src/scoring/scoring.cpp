@@ -90,10 +90,29 @@ int ScoreResult::submission_index(const std::string& name) const {
   return -1;
 }
 
+int ClockRanking::rank_of(size_t s) const {
+  for (size_t i = 0; i < ranking.size(); ++i)
+    if (ranking[i] == s) return static_cast<int>(i) + 1;
+  return 0;
+}
+
+int ScoreResult::rank_of(size_t s) const {
+  for (size_t i = 0; i < ranking.size(); ++i)
+    if (ranking[i] == s) return static_cast<int>(i) + 1;
+  return 0;
+}
+
+bool ScoreResult::rank_moves(size_t s) const { return other_clock.computed() && other_clock.rank_of(s) != rank_of(s); }
+
 int ScoreResult::reached(size_t s) const {
   int n = 0;
   for (double t : scored.t[s]) n += std::isfinite(t) ? 1 : 0;
   return n;
+}
+
+std::string format_interval(double low, double high) {
+  if (std::isnan(low) || std::isnan(high)) return "-";
+  return fmt::format("[{:.4f}, {:.4f}]", low, high);
 }
 
 std::string format_time(double t, TimeAxis axis) {
@@ -111,28 +130,10 @@ ScoreResult score_log_trees(const std::vector<fs::path>& dirs, const ScoreOption
   return score_logs(std::move(logs), std::move(targets), options, diag);
 }
 
-ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, const ScoreOptions& options,
-                       Diagnostics& diag) {
-  ScoreResult r;
-  r.options = options;
-  const auto logged = logged_workloads(logs);
-  if (options.targets == "ours") targets = restrict_to_logged(targets, logged);
-  bool any_known = false;
-  for (const auto& name : logged) any_known = any_known || targets.find(name) != nullptr;
-  if (!any_known) {
-    std::string hint = options.targets == "ours"
-                           ? "; for AlgoPerf's own logs pass --targets v0.5 or --targets v0.6"
-                           : "";
-    throw ScoringError("none of the logged workloads (" + join(std::vector<std::string>(logged.begin(), logged.end())) +
-                       ") has a target in '" + targets.name + "'" + hint);
-  }
-  r.targets = targets;
-  for (const auto& w : targets.workloads) r.workloads.push_back(w.name);
-  for (const auto& sub : logs) r.submissions.push_back(sub.name);
-  if (!options.baseline.empty() && r.submission_index(options.baseline) < 0)
-    throw ScoringError("--baseline '" + options.baseline + "' is not one of the submissions scored (" +
-                       join(r.submissions) + ")");
-
+namespace {
+// Steps 1-7 (and the speedups) on one clock, for the submissions and columns `r` already names.
+void score_on_axis(ScoreResult& r, const std::vector<SubmissionLogs>& logs, const TargetTable& targets,
+                   const ScoreOptions& options, Diagnostics& diag) {
   r.raw.submissions = r.submissions;
   r.raw.workloads = r.workloads;
   for (const auto& sub : logs) {
@@ -218,6 +219,48 @@ ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, co
       r.speedups.push_back(compute_speedups(r.submissions[s], times, options.baseline, base_times, bases, budgets));
     }
   }
+}
+}  // namespace
+
+ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, const ScoreOptions& options,
+                       Diagnostics& diag) {
+  ScoreResult r;
+  r.options = options;
+  const auto logged = logged_workloads(logs);
+  if (options.targets == "ours") targets = restrict_to_logged(targets, logged);
+  bool any_known = false;
+  for (const auto& name : logged) any_known = any_known || targets.find(name) != nullptr;
+  if (!any_known) {
+    std::string hint = options.targets == "ours"
+                           ? "; for AlgoPerf's own logs pass --targets v0.5 or --targets v0.6"
+                           : "";
+    throw ScoringError("none of the logged workloads (" + join(std::vector<std::string>(logged.begin(), logged.end())) +
+                       ") has a target in '" + targets.name + "'" + hint);
+  }
+  r.targets = targets;
+  for (const auto& w : targets.workloads) r.workloads.push_back(w.name);
+  for (const auto& sub : logs) r.submissions.push_back(sub.name);
+  if (!options.baseline.empty() && r.submission_index(options.baseline) < 0)
+    throw ScoringError("--baseline '" + options.baseline + "' is not one of the submissions scored (" +
+                       join(r.submissions) + ")");
+
+  score_on_axis(r, logs, targets, options, diag);
+  r.bootstrap = bootstrap_scores(study_times(r.times), r.raw, targets, options.bootstrap, options.bootstrap_seed);
+
+  if (options.other_clock) {
+    ScoreResult other;
+    other.options = options;
+    other.options.axis = options.axis == TimeAxis::Time ? TimeAxis::Steps : TimeAxis::Time;
+    other.options.baseline.clear();
+    other.submissions = r.submissions;
+    other.workloads = r.workloads;
+    Diagnostics side = diag.lenient();
+    score_on_axis(other, logs, targets, other.options, side);
+    diag.absorb(side);
+    r.other_clock.axis = other.options.axis;
+    r.other_clock.scores = std::move(other.scores);
+    r.other_clock.ranking = std::move(other.ranking);
+  }
   r.logs = std::move(logs);
   r.warnings = diag.warnings();
   return r;
@@ -285,9 +328,11 @@ std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& ou
   }
   {
     std::ostringstream o;
+    // AlgoPerf-compatible columns first, unchanged; the interval and the other clock after them.
+    const std::string other = to_string(r.other_clock.axis);
     o << "rank,submission,score,base_workloads_reached,base_workloads,targets,ruleset,axis";
     if (!r.options.baseline.empty()) o << ",geomean_speedup_vs_" << csv_field(r.options.baseline);
-    o << '\n';
+    o << ",score_ci_low,score_ci_high,rank_" << other << ",score_" << other << ",rank_moves\n";
     for (size_t rank = 0; rank < r.ranking.size(); ++rank) {
       const size_t s = r.ranking[rank];
       o << fmt::format("{},{},{},{},{},{},{},{}", rank + 1, csv_field(r.submissions[s]), csv_number(r.scores[s]),
@@ -299,10 +344,51 @@ std::vector<fs::path> write_score_files(const ScoreResult& r, const fs::path& ou
           if (sp.submission == r.submissions[s]) g = sp.geomean_speedup;
         o << ',' << csv_number(g);
       }
+      // No interval is an empty cell, never a zero-width one (docs/scoring.md).
+      if (r.bootstrap.available())
+        o << ',' << csv_number(r.bootstrap.low[s]) << ',' << csv_number(r.bootstrap.high[s]);
+      else
+        o << ",,";
+      if (r.other_clock.computed())
+        o << ',' << r.other_clock.rank_of(s) << ',' << csv_number(r.other_clock.scores[s]) << ','
+          << (r.rank_moves(s) ? 1 : 0);
+      else
+        o << ",,,";
       o << '\n';
     }
     written.push_back(out_dir / "scores.csv");
     write_text(written.back(), o.str());
+  }
+  // Rows and columns in rank order. Without an interval these files are not written, and copies left
+  // by an earlier run are removed so that they cannot be read as this run's.
+  const fs::path pairwise = out_dir / "pairwise.csv", ranks = out_dir / "rank_probabilities.csv";
+  if (r.bootstrap.available()) {
+    std::ostringstream o;
+    o << "submission";
+    for (size_t s : r.ranking) o << ',' << csv_field(r.submissions[s]);
+    o << '\n';
+    for (size_t row : r.ranking) {
+      o << csv_field(r.submissions[row]);
+      for (size_t col : r.ranking) o << ',' << csv_number(r.bootstrap.pairwise[row][col]);
+      o << '\n';
+    }
+    written.push_back(pairwise);
+    write_text(pairwise, o.str());
+    std::ostringstream p;
+    p << "submission";
+    for (size_t k = 0; k < r.submissions.size(); ++k) p << ",rank_" << k + 1;
+    p << '\n';
+    for (size_t s : r.ranking) {
+      p << csv_field(r.submissions[s]);
+      for (double v : r.bootstrap.rank_probability[s]) p << ',' << csv_number(v);
+      p << '\n';
+    }
+    written.push_back(ranks);
+    write_text(ranks, p.str());
+  } else {
+    std::error_code ignored;
+    fs::remove(pairwise, ignored);
+    fs::remove(ranks, ignored);
   }
   if (!r.speedups.empty()) {
     std::ostringstream o;
@@ -356,14 +442,60 @@ std::string format_summary(const ScoreResult& r) {
   }
   o << times.render();
 
-  o << "\nscores (integral of the performance profile over tau in [1, 4], divided by 3)\n";
-  TextTable ranked({"rank", "submission", "score", "reached"}, "rlrr");
+  const auto& boot = r.bootstrap;
+  o << "\nscores (integral of the performance profile over tau in [1, 4], divided by 3)";
+  if (boot.available())
+    o << fmt::format("; {:.0f}% interval: percentile bootstrap over studies ({} resamples, seed {})",
+                     boot.level * 100, boot.replicates, boot.seed);
+  o << '\n';
+  const std::string other = to_string(r.other_clock.axis);
+  std::vector<std::string> header = {"rank", "submission", "score", "reached"};
+  if (boot.available()) {
+    header.push_back(fmt::format("{:.0f}% interval", boot.level * 100));
+    header.push_back("P(1st)");
+  }
+  if (r.other_clock.computed()) {
+    header.push_back("by " + other);
+    header.push_back("");
+  }
+  TextTable ranked(header, "rlrrrrrl");
   for (size_t rank = 0; rank < r.ranking.size(); ++rank) {
     const size_t s = r.ranking[rank];
-    ranked.add_row({std::to_string(rank + 1), r.submissions[s], fmt::format("{:.4f}", r.scores[s]),
-                    fmt::format("{}/{}", r.reached(s), r.scored.workloads.size())});
+    std::vector<std::string> row = {std::to_string(rank + 1), r.submissions[s], fmt::format("{:.4f}", r.scores[s]),
+                                    fmt::format("{}/{}", r.reached(s), r.scored.workloads.size())};
+    if (boot.available()) {
+      row.push_back(format_interval(boot.low[s], boot.high[s]));
+      row.push_back(fmt::format("{:.2f}", boot.rank_probability[s][0]));
+    }
+    if (r.other_clock.computed()) {
+      row.push_back(fmt::format("{} ({:.4f})", r.other_clock.rank_of(s), r.other_clock.scores[s]));
+      row.push_back(r.rank_moves(s) ? "moved" : "");
+    }
+    ranked.add_row(row);
   }
   o << ranked.render();
+  if (!boot.available()) o << boot.unavailable << '\n';
+  if (r.other_clock.computed()) {
+    std::vector<std::string> moved;
+    for (size_t s : r.ranking)
+      if (r.rank_moves(s)) moved.push_back(r.submissions[s]);
+    o << (moved.empty() ? fmt::format("the ranking by {} is the same as by {}\n", other, to_string(r.options.axis))
+                        : fmt::format("moved: ranked differently by {} than by {} ({})\n", other,
+                                      to_string(r.options.axis), join(moved)));
+  }
+  if (boot.available() && r.submissions.size() > 1) {
+    o << fmt::format("\nP(row's score > column's score) over the {} resamples (ties count for neither)\n",
+                     boot.replicates);
+    TextTable pairs({""});
+    for (size_t s : r.ranking) pairs.add_column(r.submissions[s]);
+    for (size_t row : r.ranking) {
+      std::vector<std::string> cells = {r.submissions[row]};
+      for (size_t col : r.ranking)
+        cells.push_back(row == col ? "-" : fmt::format("{:.2f}", boot.pairwise[row][col]));
+      pairs.add_row(cells);
+    }
+    o << pairs.render();
+  }
 
   if (!r.options.baseline.empty()) {
     o << fmt::format("\nspeedups vs {} (baseline time / time, base workloads; a time that never reached the "

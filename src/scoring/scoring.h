@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "scoring/bootstrap.h"
 #include "scoring/diagnostics.h"
 #include "scoring/log_tree.h"
 #include "scoring/performance_profile.h"
@@ -24,6 +25,18 @@ struct ScoreOptions {
   TimeAxis axis = TimeAxis::Time;
   std::string baseline;  // submission name; empty: no speedups
   bool strict = false;
+  int bootstrap = kDefaultBootstrapReplicates;  // resamples of the studies; 0: no intervals
+  uint64_t bootstrap_seed = kDefaultBootstrapSeed;
+  bool other_clock = true;  // also rank on the other clock (steps when scoring by time, and back)
+};
+
+// A ranking on the clock the scores are not computed on (`--by time` shows the step-based one too).
+struct ClockRanking {
+  TimeAxis axis = TimeAxis::Steps;
+  std::vector<double> scores;    // per submission; empty when not computed
+  std::vector<size_t> ranking;   // best first, ties in listed order (as ScoreResult::ranking)
+  bool computed() const { return !scores.empty(); }
+  int rank_of(size_t submission) const;  // 1-based
 };
 
 struct ScoreResult {
@@ -43,9 +56,14 @@ struct ScoreResult {
   std::vector<size_t> ranking;         // submission indices, best score first (ties: listed order)
   std::vector<double> budgets;         // per column, what a never-reached time counts as in speedups
   std::vector<SpeedupSummary> speedups;  // each other submission vs options.baseline
+  Bootstrap bootstrap;                   // intervals over studies (bootstrap.unavailable says why not)
+  ClockRanking other_clock;              // the same logs scored on the other clock
   std::vector<std::string> warnings;
 
   int submission_index(const std::string& name) const;  // -1 when absent
+  int rank_of(size_t submission) const;                 // 1-based position in `ranking`
+  // Whether the submission's rank differs on the other clock.
+  bool rank_moves(size_t submission) const;
   int reached(size_t submission) const;  // base workloads with a finite scored time
   const char* unit() const { return options.axis == TimeAxis::Time ? "s" : "steps"; }
 };
@@ -59,12 +77,16 @@ ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, co
                        Diagnostics& diag);
 
 // time_to_targets.csv, trial_times.csv, performance_profiles.csv, scores.csv (+ speedups.csv with a
-// baseline) in `out_dir`; returns the paths written.
+// baseline; + pairwise.csv and rank_probabilities.csv when there is an interval) in `out_dir`; returns
+// the paths written.
 std::vector<std::filesystem::path> write_score_files(const ScoreResult& result, const std::filesystem::path& out_dir);
 
-// Console tables: the header line, the workload x submission time table, the ranked scores,
-// speedups vs the baseline.
+// Console tables: the header line, the workload x submission time table, the ranked scores with their
+// intervals and the rank on the other clock, the pairwise probabilities, speedups vs the baseline.
 std::string format_summary(const ScoreResult& result);
+
+// A score interval for people: "[0.4100, 0.6200]", or "-" when there is none.
+std::string format_interval(double low, double high);
 
 // A time for people: "1234.5", "inf", "missing".
 std::string format_time(double t, TimeAxis axis);

@@ -32,18 +32,7 @@ struct ScoringGolden : ::testing::Test {
     ASSERT_TRUE(in) << "missing tests/golden/scoring/scores_golden.json (run gen_scores.py)";
     golden = nlohmann::json::parse(in);
     root = fresh_scoring_dir("golden");
-    for (const auto& t : golden["trials"]) {
-      const fs::path dir = trial_path(root, t["submission"].get<std::string>(), t["study"].get<int>(),
-                                      t["folder"].get<std::string>(), t["trial"].get<int>());
-      fs::create_directories(dir);
-      if (t.value("no_eval_file", false)) continue;
-      std::vector<EvalRow> rows;
-      for (const auto& r : t["rows"]) rows.push_back({r[0].get<double>(), r[1].get<double>(), r[2].get<double>()});
-      std::string csv = eval_csv(t["metric"].get<std::string>(), rows);
-      if (t.contains("partial_last_row")) csv += t["partial_last_row"].get<std::string>();
-      write_text_file(dir / "eval_measurements.csv", csv);
-    }
-    for (const auto& stray : golden["stray_folders"]) fs::create_directories(root / stray.get<std::string>());
+    write_golden_tree(golden, root);
   }
   void TearDown() override { fs::remove_all(root); }
 

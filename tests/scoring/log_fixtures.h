@@ -135,4 +135,20 @@ inline void write_two_by_three(const fs::path& root) {
   }
 }
 
+// The tree of tests/golden/scoring/scores_golden.json (gen_scores.py) in the AlgoPerf layout.
+inline void write_golden_tree(const nlohmann::json& golden, const fs::path& root) {
+  for (const auto& t : golden["trials"]) {
+    const fs::path dir = trial_path(root, t["submission"].get<std::string>(), t["study"].get<int>(),
+                                    t["folder"].get<std::string>(), t["trial"].get<int>());
+    fs::create_directories(dir);
+    if (t.value("no_eval_file", false)) continue;
+    std::vector<EvalRow> rows;
+    for (const auto& r : t["rows"]) rows.push_back({r[0].get<double>(), r[1].get<double>(), r[2].get<double>()});
+    std::string csv = eval_csv(t["metric"].get<std::string>(), rows);
+    if (t.contains("partial_last_row")) csv += t["partial_last_row"].get<std::string>();
+    write_text_file(dir / "eval_measurements.csv", csv);
+  }
+  for (const auto& stray : golden["stray_folders"]) fs::create_directories(root / stray.get<std::string>());
+}
+
 }  // namespace trainperf::testing

@@ -106,12 +106,13 @@ TEST_F(ScoringTwoByThree, WritesTheScoreFiles) {
   options.baseline = "momentum";
   auto r = score_log_trees({root / "exp"}, options, nullptr);
   const auto files = write_score_files(r, root / "out");
-  ASSERT_EQ(files.size(), 5u);
+  ASSERT_EQ(files.size(), 7u);  // + pairwise.csv and rank_probabilities.csv (bootstrap_test.cpp)
 
   auto scores = read_lines(root / "out" / "scores.csv");
   ASSERT_EQ(scores.size(), 3u);
+  // AlgoPerf's columns first and unchanged; the interval and the other clock after them.
   EXPECT_EQ(scores[0], "rank,submission,score,base_workloads_reached,base_workloads,targets,ruleset,axis,"
-                       "geomean_speedup_vs_momentum");
+                       "geomean_speedup_vs_momentum,score_ci_low,score_ci_high,rank_steps,score_steps,rank_moves");
   EXPECT_TRUE(contains(scores[1], "1,adamw,0.66666666666666"));
   EXPECT_TRUE(contains(scores[2], "2,momentum,0.59932659932659"));
   EXPECT_TRUE(contains(scores[2], ",3,3,test table,external,time,1"));
