@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace trainperf {
 
@@ -72,6 +73,21 @@ std::shared_ptr<Schedule> constant_with_warmup(int64_t total, double warmup_fact
   return std::make_shared<Joined>(
       std::vector<std::shared_ptr<Schedule>>{std::make_shared<LinearWarmup>(w), std::make_shared<Constant>()},
       std::vector<int64_t>{w});
+}
+
+const std::vector<std::string>& schedule_names() {
+  static const std::vector<std::string> names = {"warmup_cosine", "warmup_stable_decay", "constant_with_warmup"};
+  return names;
+}
+
+std::shared_ptr<Schedule> named_schedule(const std::string& name, int64_t total, double warmup_factor,
+                                         double decay_fraction) {
+  if (name == "warmup_cosine") return std::make_shared<WarmupCosine>(total, warmup_factor);
+  if (name == "warmup_stable_decay") return warmup_stable_decay(total, warmup_factor, decay_fraction);
+  if (name == "constant_with_warmup") return constant_with_warmup(total, warmup_factor);
+  std::string known;
+  for (const auto& n : schedule_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown schedule '" + name + "' (known: " + known + ")");
 }
 
 ScheduledLr::ScheduledLr(torch::optim::Optimizer& optimizer, std::shared_ptr<Schedule> schedule, double peak_lr)

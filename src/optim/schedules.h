@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace trainperf {
@@ -77,6 +78,13 @@ std::shared_ptr<Schedule> warmup_stable_decay(int64_t total, double warmup_facto
                                               double end_factor = 0.0);
 // warmup, then constant.
 std::shared_ptr<Schedule> constant_with_warmup(int64_t total, double warmup_factor);
+
+// The schedules a submission's `schedule` key names, over `total` steps: "warmup_cosine"
+// (WarmupCosine, the default), "warmup_stable_decay" (decay to 0 over the last decay_fraction of the
+// steps) and "constant_with_warmup". Throws std::invalid_argument for any other name, listing these.
+std::shared_ptr<Schedule> named_schedule(const std::string& name, int64_t total, double warmup_factor,
+                                         double decay_fraction);
+const std::vector<std::string>& schedule_names();
 
 // Sets the first param group's learning rate to peak * schedule(t) before a step; the other groups
 // keep the ratio of their learning rate to the first group's at construction (as LambdaLR keeps each

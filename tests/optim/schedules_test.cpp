@@ -58,3 +58,32 @@ TEST(ScheduledLr, SetsEveryGroupOfASingleRateOptimizerToPeakTimesSchedule) {
   lr.apply(0);
   EXPECT_DOUBLE_EQ(opt.param_groups()[0].options().get_lr(), 0.5);
 }
+
+TEST(Schedules, NamedSchedulesAreTheCompositions) {
+  const int64_t total = 50;
+  const std::vector<std::pair<std::string, std::shared_ptr<Schedule>>> expected = {
+      {"warmup_cosine", std::make_shared<WarmupCosine>(total, 0.1)},
+      {"warmup_stable_decay", warmup_stable_decay(total, 0.1, 0.3)},
+      {"constant_with_warmup", constant_with_warmup(total, 0.1)},
+  };
+  ASSERT_EQ(schedule_names().size(), expected.size());
+  for (const auto& [name, schedule] : expected) {
+    const auto named = named_schedule(name, total, 0.1, 0.3);
+    for (int64_t t = 0; t <= total + 2; ++t) EXPECT_EQ(named->multiplier(t), schedule->multiplier(t)) << name << " t " << t;
+  }
+  // warmup_stable_decay by name decays to 0: its golden cases with end_factor 0.
+  for (const auto& c : load_golden("schedules")["warmup_stable_decay"])
+    if (c["end_factor"].get<double>() == 0.0)
+      expect_values(*named_schedule("warmup_stable_decay", c["total"], c["warmup_factor"], c["decay_fraction"]), c);
+}
+
+TEST(Schedules, AnUnknownNameIsRefusedListingTheKnownOnes) {
+  try {
+    named_schedule("cosine", 10, 0.1, 0.2);
+    FAIL() << "accepted an unknown schedule";
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'cosine'"), std::string::npos) << what;
+    for (const auto& name : schedule_names()) EXPECT_NE(what.find(name), std::string::npos) << what;
+  }
+}

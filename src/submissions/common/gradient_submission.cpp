@@ -8,10 +8,19 @@ HParamSchema gradient_hparams() {
       .number("grad_clip", 0.0, "global-norm gradient clipping threshold; 0 = no clipping");
 }
 
-HParamSchema schedule_hparams() {
+HParamSchema warmup_hparams() {
   return HParamSchema()
       .number("warmup_factor", 0.0, "linear warmup over this fraction of the schedule's steps")
       .number("step_hint_factor", 1.0, "the schedule spans step_hint * step_hint_factor steps");
+}
+
+HParamSchema schedule_hparams() {
+  std::string names;
+  for (const auto& n : schedule_names()) names += (names.empty() ? "" : ", ") + n;
+  return HParamSchema()
+      .string("schedule", "warmup_cosine", "the learning-rate schedule: " + names)
+      .add(warmup_hparams())
+      .number("decay_fraction", 0.2, "warmup_stable_decay: linear decay to 0 over this final fraction of the steps");
 }
 
 HParamSchema adam_hparams() {
@@ -23,7 +32,7 @@ HParamSchema adam_hparams() {
 
 HParamSchema scheduled_adam_hparams() {
   return HParamSchema()
-      .number("learning_rate", "peak learning rate (warmup + cosine decay)")
+      .number("learning_rate", "peak learning rate of the schedule")
       .add(adam_hparams())
       .add(schedule_hparams())
       .add(gradient_hparams());
@@ -35,7 +44,9 @@ int64_t schedule_steps(const InitContext& ctx) {
 }
 
 std::shared_ptr<Schedule> GradientSubmission::make_schedule(const InitContext& ctx) {
-  return std::make_shared<WarmupCosine>(schedule_steps(ctx), ctx.hparams.number("warmup_factor"));
+  const Hyperparameters& h = ctx.hparams;
+  return named_schedule(h.string("schedule"), schedule_steps(ctx), h.number("warmup_factor"),
+                        h.number("decay_fraction"));
 }
 
 void GradientSubmission::init_optimizer_state(const InitContext& ctx) {

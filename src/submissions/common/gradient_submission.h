@@ -23,9 +23,10 @@ class GradientSubmission : public Submission {
   // Build the optimizer over `params` from the hyperparameters.
   virtual std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                                   const std::vector<torch::Tensor>& params) = 0;
-  // The schedule's multiplier of the peak learning rate; default: warmup + cosine over
-  // step_hint * step_hint_factor (hparams learning_rate, warmup_factor, step_hint_factor). A
-  // submission without a harness schedule returns nullptr.
+  // The schedule's multiplier of the peak learning rate; default: the one the `schedule` key names
+  // (schedule_hparams(): warmup + cosine unless chosen otherwise) over step_hint * step_hint_factor
+  // steps. A name that is not a schedule is refused here, when the trial starts (the schema types
+  // keys, it does not list values). A submission without a harness schedule returns nullptr.
   virtual std::shared_ptr<Schedule> make_schedule(const InitContext& ctx);
 
   // Forward + backward of the mean training loss (label smoothing from the hyperparameters),
@@ -47,12 +48,16 @@ int64_t schedule_steps(const InitContext& ctx);
 
 // The keys every GradientSubmission reads: label_smoothing, grad_clip.
 HParamSchema gradient_hparams();
-// The schedule's keys (warmup + cosine, linear decay, or Schedule-Free's internal warmup):
-// warmup_factor and step_hint_factor. The learning rate is each submission's own key.
+// The warmup's keys, warmup_factor and step_hint_factor: for a submission with a schedule of its own
+// (momentum's linear decay, Schedule-Free's internal warmup).
+HParamSchema warmup_hparams();
+// The keys of the harness's schedule (GradientSubmission::make_schedule): `schedule` (one of
+// schedule_names() in optim/schedules.h; default warmup_cosine), warmup_hparams(), and
+// warmup_stable_decay's decay_fraction. The learning rate is each submission's own key.
 HParamSchema schedule_hparams();
 // one_minus_beta1, beta2, weight_decay: the Adam family's keys, all required.
 HParamSchema adam_hparams();
-// An Adam-family optimizer under the harness's warmup + cosine schedule: learning_rate (its peak),
+// An Adam-family optimizer under the harness's schedule: learning_rate (its peak),
 // adam_hparams(), schedule_hparams(), gradient_hparams() (AdamW, NAdamW, LAMB, Lion, Shampoo, SOAP, SAM).
 HParamSchema scheduled_adam_hparams();
 

@@ -43,13 +43,13 @@ inline std::unique_ptr<Submission> polynomially_averaged(MakeUnscheduled<torch::
 }
 
 // The keys the Schedule-Free family shares after its learning rate and momentum keys: weight decay,
-// the averaging weights' r and weight_lr_power, the warmup (schedule_hparams) and gradient_hparams.
+// the averaging weights' r and weight_lr_power, the warmup (warmup_hparams) and gradient_hparams.
 inline HParamSchema schedule_free_hparams() {
   return HParamSchema()
       .number("weight_decay", "weight decay at y")
       .number("r", 0.0, "polynomial weighting power of the average")
       .number("weight_lr_power", 2.0, "power of the learning rate in the averaging weights")
-      .add(schedule_hparams())
+      .add(warmup_hparams())
       .add(gradient_hparams());
 }
 

@@ -40,7 +40,7 @@ HParamSchema momentum_hparams() {
       .number("learning_rate", "peak learning rate")
       .number("one_minus_beta1", "1 - momentum")
       .number("weight_decay", "coupled (L2) weight decay")
-      .add(schedule_hparams())
+      .add(warmup_hparams())
       .number("decay_steps_factor", 0.9, "linear decay over this fraction of the steps after warmup")
       .number("end_factor", "the learning rate at the end of the decay, as a fraction of the peak")
       .add(gradient_hparams());
