@@ -53,8 +53,19 @@ std::string gnuplot_script(const Plot& plot, const std::string& output) {
   int block = 0;
   for (const auto& series : plot.series) {
     s << "$d" << block++ << " << EOD\n";
-    for (const auto& [x, y] : series.points)
-      if (std::isfinite(x) && std::isfinite(y)) s << fmt::format("{} {}\n", x, y);
+    for (size_t i = 0; i < series.points.size(); ++i) {
+      const auto [x, y] = series.points[i];
+      if (series.range.empty()) {
+        if (std::isfinite(x) && std::isfinite(y)) s << fmt::format("{} {}\n", x, y);
+        continue;
+      }
+      const auto [low, high] = i < series.range.size() ? series.range[i] : std::pair{y, y};
+      if (!std::isfinite(x) || !std::isfinite(low) || !std::isfinite(high)) continue;
+      if (series.band)
+        s << fmt::format("{} {} {}\n", x, low, high);
+      else if (std::isfinite(y))
+        s << fmt::format("{} {} {} {}\n", x, y, low, high);
+    }
     s << "EOD\n";
   }
   if (!plot.title.empty()) s << "set title " << quoted(plot.title) << "\n";
@@ -64,12 +75,26 @@ std::string gnuplot_script(const Plot& plot, const std::string& output) {
   if (plot.logscale_x) s << "set logscale x\n";
   if (!plot.xrange.empty()) s << "set xrange [" << plot.xrange << "]\n";
   if (!plot.yrange.empty()) s << "set yrange [" << plot.yrange << "]\n";
+  if (!plot.xtics.empty()) {
+    s << "set xtics (";
+    for (size_t i = 0; i < plot.xtics.size(); ++i)
+      s << (i ? ", " : "") << quoted(plot.xtics[i].second) << ' ' << plot.xtics[i].first;
+    s << ")" << (plot.xtics.size() > 6 ? " rotate by -30" : "") << "\n";
+  }
   std::vector<std::string> parts;
   block = 0;
   for (const auto& series : plot.series) {
-    parts.push_back(fmt::format("$d{} using 1:2 with {} lw {} lc rgb '{}' {}", block++,
-                                series.steps ? "steps" : "lines", series.width, series.color,
-                                series.title.empty() ? "notitle" : "title " + quoted(series.title)));
+    const std::string title = series.title.empty() ? "notitle" : "title " + quoted(series.title);
+    if (series.range.empty())
+      parts.push_back(fmt::format("$d{} using 1:2 with {} lw {} lc rgb '{}' {}", block, series.steps ? "steps" : "lines",
+                                  series.width, series.color, title));
+    else if (series.band)
+      parts.push_back(fmt::format("$d{} using 1:2:3 with filledcurves fs transparent solid 0.15 noborder lc rgb '{}' {}",
+                                  block, series.color, title));
+    else
+      parts.push_back(fmt::format("$d{} using 1:2:3:4 with yerrorbars pt 7 ps 1 lw {} lc rgb '{}' {}", block,
+                                  series.width, series.color, title));
+    ++block;
   }
   for (const auto& line : plot.lines)
     parts.push_back(fmt::format("{} with lines dt 2 lw 1.5 lc rgb '#333333' title {}", line.y, quoted(line.title)));

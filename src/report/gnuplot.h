@@ -12,6 +12,10 @@ struct Series {
   std::vector<std::pair<double, double>> points;
   bool steps = false;  // draw as a step function (performance profiles)
   double width = 1.5;
+  // Per point (low, high): with `band`, a translucent area between them (y unused); otherwise points
+  // with vertical error bars.
+  std::vector<std::pair<double, double>> range = {};
+  bool band = false;
 };
 
 struct HorizontalLine {
@@ -26,6 +30,7 @@ struct Plot {
   std::string key_position = "bottom right";
   std::string xrange, yrange;  // gnuplot ranges like "1:4"; empty: autoscale
   bool logscale_x = false;
+  std::vector<std::pair<double, std::string>> xtics;  // labelled tics (position, label); empty: numbers
   int width = 900, height = 480;
 };
 

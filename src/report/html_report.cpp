@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -123,6 +124,7 @@ figcaption { color: #555; font-size: 0.9em; }
 details { margin: 0.4em 0; }
 summary { cursor: pointer; }
 .warnings li { font-family: monospace; font-size: 0.85em; }
+.note { color: #8a4b00; }
 )css";
 
 std::string figure(const Plot& plot, const std::string& id, const std::string& caption) {
@@ -137,17 +139,57 @@ int x_column(const scoring::TrialLogs& trial, TimeAxis axis) {
   return c;
 }
 
+// A probability cell shaded from red (0) through white (0.5) to green (1).
+std::string probability_cell(double p) {
+  const double strength = std::min(1.0, std::fabs(p - 0.5) * 2);
+  const char* rgb = p >= 0.5 ? "44,160,44" : "214,39,40";
+  return fmt::format("<td style=\"background: rgba({}, {:.2f})\">{:.2f}</td>", rgb, 0.45 * strength, p);
+}
+
 void scores_section(Page& p, const ScoreResult& r) {
+  const auto& boot = r.bootstrap;
+  const bool two_clocks = r.other_clock.computed();
+  const std::string clock = scoring::to_string(r.options.axis), other = scoring::to_string(r.other_clock.axis);
   p.raw("<section id=\"scores\"><h2>Scores</h2>\n<p>Benchmark score: the integral of the performance profile "
         "over &tau; in [1, 4], divided by 3 (trapezoid rule over 100 evenly spaced &tau;; 1 = fastest on every base "
-        "workload, 0 = never within 4&times; of the fastest).</p>\n");
-  std::vector<std::string> header = {"rank", "submission", "score", "base workloads reached"};
+        "workload, 0 = never within 4&times; of the fastest).");
+  if (boot.available())
+    p.raw(fmt::format(" Interval: {:.0f}% percentile bootstrap over studies ({} resamples of every submission's "
+                      "studies, each rescored in full; seed {}): how much the score moves with which studies were "
+                      "run, not with the choice of workloads or of machine.",
+                      boot.level * 100, boot.replicates, boot.seed));
+  if (two_clocks)
+    p.raw(fmt::format(" Ranked by {}; the rank and score by {} beside it (<b>moved</b>: a different rank on the "
+                      "two clocks).",
+                      html_escape(clock), html_escape(other)));
+  p.raw("</p>\n");
+  if (!boot.available()) p.raw("<p class=\"note\" id=\"no-interval\">").text(boot.unavailable).raw("</p>\n");
+  std::vector<std::string> header = {"rank", "submission", "score"};
+  if (boot.available()) {
+    header.push_back(fmt::format("{:.0f}% interval", boot.level * 100));
+    header.push_back("P(rank 1)");
+  }
+  header.push_back("base workloads reached");
+  if (two_clocks) {
+    header.push_back("rank by " + other);
+    header.push_back("score by " + other);
+    header.push_back("clocks");
+  }
   if (!r.options.baseline.empty()) header.push_back("geomean speedup vs " + r.options.baseline);
   std::vector<std::vector<std::string>> rows;
   for (size_t rank = 0; rank < r.ranking.size(); ++rank) {
     const size_t s = r.ranking[rank];
-    std::vector<std::string> row = {std::to_string(rank + 1), r.submissions[s], fmt::format("{:.4f}", r.scores[s]),
-                                    fmt::format("{}/{}", r.reached(s), r.scored.workloads.size())};
+    std::vector<std::string> row = {std::to_string(rank + 1), r.submissions[s], fmt::format("{:.4f}", r.scores[s])};
+    if (boot.available()) {
+      row.push_back(scoring::format_interval(boot.low[s], boot.high[s]));
+      row.push_back(fmt::format("{:.2f}", boot.rank_probability[s][0]));
+    }
+    row.push_back(fmt::format("{}/{}", r.reached(s), r.scored.workloads.size()));
+    if (two_clocks) {
+      row.push_back(std::to_string(r.other_clock.rank_of(s)));
+      row.push_back(fmt::format("{:.4f}", r.other_clock.scores[s]));
+      row.push_back(r.rank_moves(s) ? "moved" : "same");
+    }
     if (!r.options.baseline.empty()) {
       std::string g = r.submissions[s] == r.options.baseline ? "baseline" : "";
       for (const auto& sp : r.speedups)
@@ -158,16 +200,86 @@ void scores_section(Page& p, const ScoreResult& r) {
     rows.push_back(row);
   }
   p.table(header, rows, 2);
+
+  // The scores as points with their intervals, and the other clock's beside them.
+  Plot plot;
+  plot.title = "Scores";
+  plot.ylabel = "benchmark score";
+  plot.xlabel = "submission (by rank)";
+  plot.yrange = "-0.05:1.05";
+  plot.xrange = fmt::format("0.5:{}", r.ranking.size() + 0.5);
+  plot.key_position = "top right";
+  Series points{fmt::format("by {}{}", clock, boot.available() ? fmt::format(" ({:.0f}% interval)", boot.level * 100) : ""),
+                color_of(0), {}, false, 1.5};
+  Series others{"by " + other, color_of(1), {}, false, 1.5};
+  for (size_t rank = 0; rank < r.ranking.size(); ++rank) {
+    const size_t s = r.ranking[rank];
+    const double x = static_cast<double>(rank + 1);
+    plot.xtics.emplace_back(x, r.submissions[s]);
+    points.points.emplace_back(x, r.scores[s]);
+    points.range.emplace_back(boot.available() ? boot.low[s] : r.scores[s], boot.available() ? boot.high[s] : r.scores[s]);
+    if (two_clocks) {
+      others.points.emplace_back(x + 0.15, r.other_clock.scores[s]);
+      others.range.emplace_back(r.other_clock.scores[s], r.other_clock.scores[s]);
+    }
+  }
+  plot.series.push_back(std::move(points));
+  if (two_clocks) plot.series.push_back(std::move(others));
+  p.raw(figure(plot, "plot-scores",
+               fmt::format("Each submission's score by {}{}{}.", clock,
+                           boot.available() ? " with its bootstrap interval over studies" : " (no interval: " + boot.unavailable + ")",
+                           two_clocks ? ", and its score by " + other + " (no interval) just right of it" : "")));
+
+  if (boot.available() && r.submissions.size() > 1) {
+    p.raw(fmt::format("<h3 id=\"pairwise\">Pairwise</h3>\n<p>P(row's score &gt; column's score) over the {} "
+                      "resamples; ties count for neither, so a cell and its mirror can add up to less than 1.</p>\n",
+                      boot.replicates));
+    p.raw("<div class=\"scroll\"><table class=\"pairwise\"><thead><tr><th class=\"text\">submission</th>");
+    for (size_t s : r.ranking) p.raw("<th>").text(r.submissions[s]).raw("</th>");
+    p.raw("</tr></thead><tbody>\n");
+    for (size_t row : r.ranking) {
+      p.raw("<tr><td class=\"text\">").text(r.submissions[row]).raw("</td>");
+      for (size_t col : r.ranking)
+        p.raw(row == col ? std::string("<td>-</td>") : probability_cell(boot.pairwise[row][col]));
+      p.raw("</tr>\n");
+    }
+    p.raw("</tbody></table></div>\n");
+
+    p.raw("<h3 id=\"rank-probabilities\">Rank probabilities</h3>\n<p>How often each submission took each rank over "
+          "the resamples (rank = 1 + the number of submissions with a strictly higher score, so tied submissions "
+          "share a rank).</p>\n");
+    std::vector<std::string> rank_header = {"submission"};
+    for (size_t k = 0; k < r.submissions.size(); ++k) rank_header.push_back(fmt::format("rank {}", k + 1));
+    std::vector<std::vector<std::string>> rank_rows;
+    for (size_t s : r.ranking) {
+      std::vector<std::string> row = {r.submissions[s]};
+      for (double v : boot.rank_probability[s]) row.push_back(fmt::format("{:.2f}", v));
+      rank_rows.push_back(row);
+    }
+    p.table(rank_header, rank_rows);
+  }
   p.raw("</section>\n");
 }
 
 void profile_section(Page& p, const ScoreResult& r) {
+  const auto& boot = r.bootstrap;
+  const bool bands = boot.available() && !boot.rho_low.empty();
   Plot plot;
   plot.title = "Performance profiles";
   plot.xlabel = "tau (ratio to the fastest submission)";
   plot.ylabel = "fraction of base workloads within tau";
   plot.xrange = "1:4";
   plot.yrange = "0:1.05";
+  if (bands)  // drawn first, so that the profiles lie on top
+    for (size_t s = 0; s < r.submissions.size(); ++s) {
+      Series band{"", color_of(s), {}, false, 1.0};
+      for (size_t k = 0; k < r.profile.taus.size(); ++k) {
+        band.points.emplace_back(r.profile.taus[k], r.profile.rho[s][k]);
+        band.range.emplace_back(boot.rho_low[s][k], boot.rho_high[s][k]);
+      }
+      band.band = true;
+      plot.series.push_back(std::move(band));
+    }
   for (size_t s = 0; s < r.submissions.size(); ++s) {
     Series series{fmt::format("{} ({:.4f})", r.submissions[s], r.scores[s]), color_of(s), {}, true, 2.5};
     for (size_t k = 0; k < r.profile.taus.size(); ++k) series.points.emplace_back(r.profile.taus[k], r.profile.rho[s][k]);
@@ -177,7 +289,11 @@ void profile_section(Page& p, const ScoreResult& r) {
   p.raw(figure(plot, "plot-profile",
                "rho(tau): the fraction of the " + std::to_string(r.scored.workloads.size()) +
                    " base workloads on which a submission's time to target is within tau times the fastest "
-                   "(after the held-out variant and 4x rules)."));
+                   "(after the held-out variant and 4x rules)" +
+                   (bands ? fmt::format("; shaded: the pointwise {:.0f}% bootstrap interval of each profile over "
+                                        "studies.",
+                                        boot.level * 100)
+                          : ".")));
   p.raw("</section>\n");
 }
 

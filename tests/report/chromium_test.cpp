@@ -105,8 +105,8 @@ TEST(ReportChromium, RendersWithoutConsoleErrorsWithNonEmptyPlotsAndAScreenshot)
   EXPECT_TRUE(console_lines(dom.stderr_text).empty()) << dom.stderr_text;
   const std::string& html = dom.stdout_text;
   ASSERT_TRUE(contains(html, "<h1>trainperf report</h1>")) << html.substr(0, 2000);
-  // Every plot reached the DOM with drawn paths: the profile and the three workloads.
-  for (auto id : {"plot-profile", "plot-w-alpha", "plot-w-beta", "plot-w-gamma"}) {
+  // Every plot reached the DOM with drawn paths: the scores, the profile and the three workloads.
+  for (auto id : {"plot-scores", "plot-profile", "plot-w-alpha", "plot-w-beta", "plot-w-gamma"}) {
     const auto at = html.find(std::string("<figure id=\"") + id + "\"");
     ASSERT_NE(at, std::string::npos) << id;
     const auto end = html.find("</figure>", at);
@@ -116,6 +116,8 @@ TEST(ReportChromium, RendersWithoutConsoleErrorsWithNonEmptyPlotsAndAScreenshot)
     EXPECT_TRUE(contains(fig, " d=\"M")) << id;  // paths with geometry, not empty elements
   }
   EXPECT_TRUE(contains(html, "id=\"warnings\""));
+  EXPECT_TRUE(contains(html, "<table class=\"pairwise\">"));  // the intervals' tables rendered too
+  EXPECT_TRUE(contains(html, "id=\"rank-probabilities\""));
 
   const fs::path shot = artifacts / "report.png";
   fs::remove(shot);

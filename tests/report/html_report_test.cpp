@@ -1,6 +1,9 @@
 // The HTML report's content, without a browser.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -40,10 +43,15 @@ TEST_F(ReportHtml, HoldsEverySectionAndAPlotPerWorkload) {
   for (auto id : {"id=\"scores\"", "id=\"profile\"", "id=\"times\"", "id=\"workloads\"", "id=\"hparams\"",
                   "id=\"environment\""})
     EXPECT_TRUE(contains(html, id)) << id;
-  EXPECT_EQ(count(html, "<svg"), 4u);  // the profiles + one per workload
-  EXPECT_GE(count(html, "<path"), 4u * 5);
+  EXPECT_EQ(count(html, "<svg"), 5u);  // the scores, the profiles, one per workload
+  EXPECT_GE(count(html, "<path"), 5u * 5);
   EXPECT_TRUE(contains(html, "Produced by GNUPLOT"));
-  EXPECT_TRUE(contains(html, "<td class=\"text\">adamw</td><td>0.6667</td><td>2/3</td><td>0.568x</td>")) << "scores table";
+  // Scores table: score, interval, P(rank 1), reached, the rank and score by steps, speedup.
+  const std::string adamw_row = fmt::format("<td class=\"text\">adamw</td><td>0.6667</td><td>{}</td><td>{:.2f}</td>"
+                                            "<td>2/3</td><td>2</td><td>0.6667</td><td>moved</td><td>0.568x</td>",
+                                            format_interval(r.bootstrap.low[0], r.bootstrap.high[0]),
+                                            r.bootstrap.rank_probability[0][0]);
+  EXPECT_TRUE(contains(html, adamw_row)) << "scores table: " << adamw_row;
   EXPECT_TRUE(contains(html, "100.0 (3/3)"));  // time-to-target table
   EXPECT_TRUE(contains(html, "90.00 / 100.0 / 120.0"));  // spread over studies
   EXPECT_TRUE(contains(html, "learning_rate"));  // hyperparameters
@@ -53,6 +61,46 @@ TEST_F(ReportHtml, HoldsEverySectionAndAPlotPerWorkload) {
   EXPECT_TRUE(contains(html, "values that differ between trials (trial)"));  // ... and what differs
   EXPECT_TRUE(contains(html, "target 0.5"));  // the target line's legend
   EXPECT_FALSE(contains(html, "id=\"warnings\""));
+}
+
+TEST_F(ReportHtml, ShowsIntervalsPairwiseRankProbabilitiesAndBothClocks) {
+  auto r = score_log_trees({root / "exp"}, options, nullptr);
+  ASSERT_TRUE(r.bootstrap.available());
+  const std::string html = report::render_html_report(r);
+  EXPECT_TRUE(contains(html, "<th>95% interval</th><th>P(rank 1)</th>"));
+  EXPECT_TRUE(contains(html, "<th>rank by steps</th><th>score by steps</th><th>clocks</th>"));
+  EXPECT_TRUE(contains(html, "percentile bootstrap over studies (1000 resamples"));
+  // The scores plot: points with error bars, and the other clock's points beside them.
+  const auto at = html.find("<figure id=\"plot-scores\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string fig = html.substr(at, html.find("</figure>", at) - at);
+  EXPECT_TRUE(contains(fig, "by time (95% interval)"));
+  EXPECT_TRUE(contains(fig, "by steps"));
+  // The pairwise matrix, rows and columns in rank order, a cell per pair, shaded by probability.
+  ASSERT_TRUE(contains(html, "<table class=\"pairwise\">"));
+  EXPECT_TRUE(contains(html, fmt::format("<tr><td class=\"text\">adamw</td><td>-</td><td style=\"background: "
+                                         "rgba({}, {:.2f})\">{:.2f}</td></tr>",
+                                         r.bootstrap.pairwise[0][1] >= 0.5 ? "44,160,44" : "214,39,40",
+                                         0.45 * std::min(1.0, std::fabs(r.bootstrap.pairwise[0][1] - 0.5) * 2),
+                                         r.bootstrap.pairwise[0][1])));
+  EXPECT_TRUE(contains(html, "id=\"rank-probabilities\""));
+  EXPECT_TRUE(contains(html, "<th>rank 1</th><th>rank 2</th>"));
+  // The profile plot carries a band per submission under its line.
+  const auto profile = html.substr(html.find("<figure id=\"plot-profile\""));
+  EXPECT_TRUE(contains(profile.substr(0, profile.find("</figure>")), "pointwise 95% bootstrap interval"));
+  EXPECT_FALSE(contains(html, "id=\"no-interval\""));
+}
+
+TEST_F(ReportHtml, OneStudySaysNoIntervalCanBeGiven) {
+  for (auto sub : {"adamw", "momentum"})
+    for (auto study : {"study_1", "study_2"}) fs::remove_all(root / "exp" / sub / study);
+  auto r = score_log_trees({root / "exp"}, options, nullptr);
+  const std::string html = report::render_html_report(r);
+  EXPECT_TRUE(contains(html, "id=\"no-interval\">no interval can be given"));
+  EXPECT_FALSE(contains(html, "95% interval"));
+  EXPECT_FALSE(contains(html, "class=\"pairwise\""));
+  EXPECT_FALSE(contains(html, "pointwise 95% bootstrap interval"));
+  EXPECT_TRUE(contains(html, "<figure id=\"plot-scores\""));  // the points are still drawn
 }
 
 TEST_F(ReportHtml, IsSelfContained) {
@@ -104,6 +152,25 @@ TEST(ReportGnuplot, ScriptCarriesTheDataAndSvgIdsArePrefixed) {
   EXPECT_EQ(svg, "<svg><g id=\"p1-a\"><use xlink:href='#p1-b'/><path fill=\"url(#p1-c)\"/></g></svg>");
   // gnuplot draws an opaque key twice, repeating its ids; later copies get a counter.
   EXPECT_EQ(report::inline_svg("<svg><g id='k'/><g id='k'/></svg>", "p2-"), "<svg><g id='p2-k'/><g id='p2-k-2'/></svg>");
+}
+
+TEST(ReportGnuplot, ErrorBarsBandsAndLabelledTics) {
+  report::Plot plot;
+  report::Series bars{"by time", "#1f77b4", {{1, 0.5}, {2, 0.25}}, false, 1.5};
+  bars.range = {{0.4, 0.6}, {0.25, 0.25}};
+  report::Series band{"", "#ff7f0e", {{1, 0.3}, {2, 0.4}, {3, 0.5}}, false, 1.0};
+  band.range = {{0.2, 0.4}, {0.3, std::nan("")}, {0.45, 0.55}};
+  band.band = true;
+  plot.series = {bars, band};
+  plot.xtics = {{1, "nadamw"}, {2, "it's"}};
+  const auto script = report::gnuplot_script(plot, "/tmp/x.svg");
+  EXPECT_TRUE(contains(script, "$d0 << EOD\n1 0.5 0.4 0.6\n2 0.25 0.25 0.25\nEOD\n")) << script;
+  EXPECT_TRUE(contains(script, "$d1 << EOD\n1 0.2 0.4\n3 0.45 0.55\nEOD\n")) << script;  // no NaN rows
+  EXPECT_TRUE(contains(script, "$d0 using 1:2:3:4 with yerrorbars")) << script;
+  EXPECT_TRUE(contains(script, "$d1 using 1:2:3 with filledcurves fs transparent solid 0.15")) << script;
+  EXPECT_TRUE(contains(script, "set xtics ('nadamw' 1, 'it''s' 2)\n")) << script;
+  const auto svg = report::render_svg(plot);  // gnuplot accepts it
+  EXPECT_TRUE(contains(svg, "<svg"));
 }
 
 TEST_F(ReportHtml, CommandWritesTheFile) {
