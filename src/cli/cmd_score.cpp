@@ -21,6 +21,9 @@ void add_scoring_options(CLI::App* cmd, scoring::ScoreOptions& options, bool wit
       ->transform(CLI::CheckedTransformer(rulesets, CLI::ignore_case));
   cmd->add_option("--by", options.axis, "time (default; the `score` column) | steps (global_step)")
       ->transform(CLI::CheckedTransformer(axes, CLI::ignore_case));
+  cmd->add_flag("--exclude-unfinished", options.exclude_unfinished,
+                "leave out trials without a trial_result.json (still running or killed) instead of scoring "
+                "what they logged so far");
   if (with_baseline)
     cmd->add_option("--baseline", options.baseline, "submission to compute speedups against");
   cmd->add_flag("--strict", options.strict, "refuse messy logs instead of warning and going on");
@@ -41,6 +44,8 @@ struct ScoreArgs {
 
 void score(const ScoreArgs& args) {
   auto result = scoring::score_log_trees(args.dirs, args.options, &std::cerr);
+  for (const auto& sub : result.logs)
+    for (const auto& dir : sub.excluded) fmt::print("excluded (unfinished): {}\n", dir.string());
   fs::path out = args.out;
   if (out.empty()) out = args.dirs.size() == 1 ? args.dirs.front() / "scores" : fs::path("scores");
   const auto files = scoring::write_score_files(result, out);

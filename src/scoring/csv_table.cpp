@@ -106,6 +106,7 @@ CsvTable parse_csv(const std::string& text, const std::string& where, Diagnostic
       continue;
     }
     table.rows.push_back(std::move(rec.fields));
+    table.lines.push_back(rec.line);
   }
   return table;
 }

@@ -12,6 +12,7 @@ namespace trainperf::scoring {
 struct CsvTable {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;  // every row has header.size() fields
+  std::vector<size_t> lines;                   // the file line each row starts on (1-based), for messages
 
   // Index of a column, or -1.
   int column(const std::string& name) const;

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -105,12 +109,41 @@ void keep_eval_rows(CsvTable& table) {
   for (size_t i = 0; i < table.header.size(); ++i)
     if (table.header[i].rfind("validation/", 0) == 0) validation_cols.push_back(static_cast<int>(i));
   std::vector<std::vector<std::string>> rows;
-  for (auto& row : table.rows) {
+  std::vector<size_t> lines;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
     bool eval = false;
-    for (int c : validation_cols) eval = eval || !row[c].empty();
-    if (eval) rows.push_back(std::move(row));
+    for (int c : validation_cols) eval = eval || !table.rows[r][c].empty();
+    if (!eval) continue;
+    rows.push_back(std::move(table.rows[r]));
+    if (r < table.lines.size()) lines.push_back(table.lines[r]);
   }
   table.rows = std::move(rows);
+  table.lines = std::move(lines);
+}
+
+// A trial that trainperf runs (its meta_data names trainperf, or it has a trial_<i>.lock beside it)
+// is finished once its trial_result.json is a JSON object with a status (written last, atomically).
+// Other runners' logs have no such marker and count as finished.
+std::string unfinished_reason(const fs::path& dir, const nlohmann::json& meta) {
+  const fs::path lock = dir.string() + ".lock";
+  const bool ours = (meta.is_object() && meta.contains("trainperf_version")) || fs::exists(lock);
+  if (!ours) return "";
+  std::ifstream in(dir / "trial_result.json");
+  if (in) {
+    try {
+      const auto j = nlohmann::json::parse(in);
+      if (j.is_object() && j.contains("status")) return "";
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  std::string why = in ? "trial_result.json does not read as a result" : "no trial_result.json";
+  // `trainperf run` holds an exclusive lock on it while the trial runs.
+  const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) why += ": still running (its lock is held)";
+    ::close(fd);
+  }
+  return why;
 }
 
 std::optional<TrialLogs> read_trial(const fs::path& dir, int index, const fs::path& workload_dir, Diagnostics& diag) {
@@ -133,6 +166,7 @@ std::optional<TrialLogs> read_trial(const fs::path& dir, int index, const fs::pa
   auto meta = first_meta_file(dir);
   if (!meta) meta = first_meta_file(workload_dir);
   if (meta) trial.meta = read_json(*meta, diag);
+  trial.unfinished = unfinished_reason(dir, trial.meta);
   return trial;
 }
 
@@ -158,7 +192,8 @@ std::optional<WorkloadLogs> read_workload(const fs::path& dir, Diagnostics& diag
   return w;
 }
 
-StudyLogs read_study(const fs::path& dir, int index, Diagnostics& diag) {
+StudyLogs read_study(const fs::path& dir, int index, Diagnostics& diag, const LogReadOptions& options,
+                     std::vector<fs::path>& excluded) {
   StudyLogs study;
   study.index = index;
   study.dir = dir;
@@ -177,12 +212,41 @@ StudyLogs read_study(const fs::path& dir, int index, Diagnostics& diag) {
     }
     study.workloads.push_back(std::move(*w));
   }
+  // Unfinished trials, per study: scored with the evals they have so far (a killed trial's last
+  // evals, a running trial's first), or left out when asked.
+  size_t total = 0;
+  std::vector<std::string> unfinished;
+  for (auto& w : study.workloads) {
+    total += w.trials.size();
+    std::vector<TrialLogs> kept;
+    for (auto& t : w.trials) {
+      if (t.unfinished.empty()) {
+        kept.push_back(std::move(t));
+        continue;
+      }
+      unfinished.push_back(fmt::format("{}/trial_{} ({})", w.folder, t.index, t.unfinished));
+      if (options.exclude_unfinished)
+        excluded.push_back(t.dir);
+      else
+        kept.push_back(std::move(t));
+    }
+    w.trials = std::move(kept);
+  }
+  if (!unfinished.empty() && !options.exclude_unfinished) {
+    std::string list;
+    for (const auto& u : unfinished) list += (list.empty() ? "" : ", ") + u;
+    diag.warn(dir.string(), fmt::format("{} of {} trials unfinished: {}; scored with the evals they logged so far "
+                                        "(--exclude-unfinished leaves them out)",
+                                        unfinished.size(), total, list));
+  }
+  std::erase_if(study.workloads, [](const WorkloadLogs& w) { return w.trials.empty(); });
   return study;
 }
 
 }  // namespace
 
-SubmissionLogs read_submission(const fs::path& dir, const std::string& name, Diagnostics& diag) {
+SubmissionLogs read_submission(const fs::path& dir, const std::string& name, Diagnostics& diag,
+                               const LogReadOptions& options) {
   SubmissionLogs sub;
   sub.name = name;
   sub.dir = dir;
@@ -195,21 +259,22 @@ SubmissionLogs read_submission(const fs::path& dir, const std::string& name, Dia
         diag.warn(d.string(), "not a study_<k> folder; ignored");
     }
     for (const auto& [index, d] : study_dirs) {
-      auto study = read_study(d, index, diag);
+      auto study = read_study(d, index, diag, options, sub.excluded);
       if (!study.workloads.empty()) sub.studies.push_back(std::move(study));
     }
   } else {
     // The older layout without study folders: one study.
-    auto study = read_study(dir, 0, diag);
+    auto study = read_study(dir, 0, diag, options, sub.excluded);
     if (!study.workloads.empty()) sub.studies.push_back(std::move(study));
   }
   return sub;
 }
 
-std::vector<SubmissionLogs> read_log_trees(const std::vector<fs::path>& dirs, Diagnostics& diag) {
+std::vector<SubmissionLogs> read_log_trees(const std::vector<fs::path>& dirs, Diagnostics& diag,
+                                           const LogReadOptions& options) {
   std::vector<SubmissionLogs> subs;
   auto add = [&](const fs::path& dir, std::string name) {
-    auto sub = read_submission(dir, name, diag);
+    auto sub = read_submission(dir, name, diag, options);
     if (sub.num_trials() == 0) {
       diag.warn(dir.string(), "submission folder holds no readable trials; ignored");
       return;

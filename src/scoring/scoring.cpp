@@ -126,7 +126,7 @@ ScoreResult score_log_trees(const std::vector<fs::path>& dirs, const ScoreOption
                             std::ostream* warnings_out) {
   Diagnostics diag(warnings_out, options.strict);
   TargetTable targets = load_targets(options.targets);
-  auto logs = read_log_trees(dirs, diag);
+  auto logs = read_log_trees(dirs, diag, LogReadOptions{options.exclude_unfinished});
   return score_logs(std::move(logs), std::move(targets), options, diag);
 }
 

@@ -25,6 +25,7 @@ struct ScoreOptions {
   TimeAxis axis = TimeAxis::Time;
   std::string baseline;  // submission name; empty: no speedups
   bool strict = false;
+  bool exclude_unfinished = false;  // leave trials without a trial_result.json out (log_tree.h)
   int bootstrap = kDefaultBootstrapReplicates;  // resamples of the studies; 0: no intervals
   uint64_t bootstrap_seed = kDefaultBootstrapSeed;
   bool other_clock = true;  // also rank on the other clock (steps when scoring by time, and back)

@@ -47,8 +47,18 @@ TrialTime trial_time_to_target(const TrialLogs& trial, const WorkloadTarget& tar
   }
 
   for (size_t i = 0; i < evals.rows.size(); ++i) {
-    const double v = parse_number(evals.rows[i][metric_col]);
-    if (std::isnan(v)) continue;  // a diverged or unlogged eval meets no target
+    const std::string& cell = evals.rows[i][metric_col];
+    const double v = parse_number(cell);
+    if (std::isnan(v)) {  // a diverged ("nan") or unlogged ("") eval meets no target
+      // Anything else was written by something other than a logger: counting it silently as "not
+      // reached" can turn a score into 0, so say where it is.
+      if (!is_number(cell) && cell.find_first_not_of(" \t") != std::string::npos)
+        diag.warn(where, fmt::format("line {}: '{}' value '{}' is not a number; this eval counts as not reaching "
+                                     "the target",
+                                     i < evals.lines.size() ? evals.lines[i] : i + 2, target.metric,
+                                     cell.size() > 40 ? cell.substr(0, 37) + "..." : cell));
+      continue;
+    }
     if (std::isnan(out.best_metric) || (target.goal == Goal::Minimize ? v < out.best_metric : v > out.best_metric))
       out.best_metric = v;
     if (out.eval_index || !target.meets(v)) continue;
