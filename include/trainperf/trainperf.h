@@ -13,5 +13,5 @@
 // Bumped whenever a header a submission includes changes incompatibly; plugins built against another
 // version are refused when loaded.
 #ifndef TRAINPERF_API_VERSION
-#define TRAINPERF_API_VERSION 3
+#define TRAINPERF_API_VERSION 4
 #endif

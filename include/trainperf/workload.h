@@ -33,10 +33,16 @@ struct WorkloadSpec {
   Goal goal = Goal::Maximize;
   double validation_target = 0;
   double test_target = 0;
-  double max_runtime_s = 0;  // budget before the ruleset multiplier
+  // The budget and the evaluation period in reference steps (docs/timing.md, "Portable budgets"):
+  // the runner converts them to seconds on the machine that runs the trial by timing one
+  // reference step there (forward, backward and a plain AdamW update at reference_batch_size).
+  // Zero: max_runtime_s / eval_period_s are taken as seconds as they are (tests, tools).
+  int64_t budget_reference_steps = 0;  // before the ruleset multiplier
+  double eval_period_reference_steps = 0;
+  double max_runtime_s = 0;  // budget in seconds before the ruleset multiplier, when not in reference steps
   int64_t step_hint = 0;     // steps the reference schedule is sized for
-  double eval_period_s = 0;  // wall-clock seconds between evals
-  int64_t reference_batch_size = 0;  // batch size of the target-setting runs
+  double eval_period_s = 0;  // wall-clock seconds between evals, when not in reference steps
+  int64_t reference_batch_size = 0;  // batch size of the target-setting runs (and of the reference step)
   int64_t num_train_examples = 0;
   int64_t num_eval_train_examples = 0;
   int64_t num_validation_examples = 0;

@@ -3,14 +3,18 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sys/file.h>
 #include <unistd.h>
 #include <ostream>
 
+#include "runner/run_flags.h"
 #include "runner/trial_logs.h"
 #include "submissions/registry.h"
 #include "util/environment.h"
@@ -125,29 +129,160 @@ nlohmann::json experiment_config(const StudyRequest& r, const std::optional<Sear
   return j;
 }
 
-void check_or_record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config) {
-  ensure_directory(submission_dir, "submission directory");
-  const std::filesystem::path file = submission_dir / "experiment.json";
-  if (!std::filesystem::exists(file)) {
-    write_file_atomic(file, config.dump(2) + "\n");
-    return;
+namespace {
+
+std::string shortened(const std::string& s) { return s.size() > 80 ? s.substr(0, 77) + "..." : s; }
+
+// "\n  key: was -> now" for each key whose value differs.
+std::string config_differences(const nlohmann::json& was, const nlohmann::json& now) {
+  std::string out;
+  for (const auto& [key, value] : now.items()) {
+    if (was.contains(key) && was[key] == value) continue;
+    out += "\n  " + key + ": " + shortened(was.contains(key) ? was[key].dump() : "(absent)") + " -> " +
+           shortened(value.dump());
   }
-  nlohmann::json existing;
+  for (const auto& [key, value] : was.items())
+    if (!now.contains(key)) out += "\n  " + key + ": " + shortened(value.dump()) + " -> (absent)";
+  return out;
+}
+
+nlohmann::json read_experiment_json(const std::filesystem::path& file) {
   try {
-    existing = nlohmann::json::parse(std::ifstream(file));
+    return nlohmann::json::parse(std::ifstream(file));
   } catch (const std::exception& e) {
     throw std::runtime_error(file.string() + ": unreadable experiment configuration (" + e.what() + ")");
   }
-  std::string differences;
-  for (const auto& [key, value] : config.items()) {
-    if (existing.contains(key) && existing[key] == value) continue;
-    const std::string was = existing.contains(key) ? existing[key].dump() : "(absent)";
-    const std::string now = value.dump();
-    differences += "\n  " + key + ": " + (was.size() > 80 ? was.substr(0, 77) + "..." : was) + " -> " +
-                   (now.size() > 80 ? now.substr(0, 77) + "..." : now);
+}
+
+std::optional<nlohmann::json> read_trial_json(const std::filesystem::path& file) {
+  if (!std::filesystem::is_regular_file(file)) return std::nullopt;
+  try {
+    return nlohmann::json::parse(std::ifstream(file));
+  } catch (const std::exception&) {  // written atomically: only a damaged trial has one that does not parse
+    return std::nullopt;
   }
-  for (const auto& [key, value] : existing.items())
-    if (!config.contains(key)) differences += "\n  " + key + ": " + value.dump() + " -> (absent)";
+}
+
+std::optional<int> numbered(const std::string& name, const std::string& prefix) {
+  if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size() || name.size() > prefix.size() + 9 ||
+      name.find_first_not_of("0123456789", prefix.size()) != std::string::npos)
+    return std::nullopt;
+  return std::stoi(name.substr(prefix.size()));
+}
+
+// experiment.json is missing: what each trial's own files say it ran with, against `config`. Returns
+// the differences (empty when every trial agrees or there is none).
+std::string differences_from_trials(const std::filesystem::path& submission_dir, const nlohmann::json& config,
+                                    const StudyRequest& request, const SubmissionEntry& sub,
+                                    const std::optional<SearchSpace>& space) {
+  namespace fs = std::filesystem;
+  nlohmann::json wanted = config;
+  wanted.erase("search_space_points");  // no one trial knows the whole space; its own point is checked
+  const int num_trials = request.ruleset == Ruleset::Self ? 1 : request.trials;
+  std::map<std::pair<int, std::string>, std::vector<Hyperparameters>> points;
+  std::string first;
+  int checked = 0, differing = 0;
+  std::error_code ec;
+  for (const auto& study_dir : fs::directory_iterator(submission_dir, ec)) {
+    if (!numbered(study_dir.path().filename().string(), "study_")) continue;
+    for (const auto& workload_dir : fs::directory_iterator(study_dir.path(), ec)) {
+      if (!workload_dir.is_directory(ec)) continue;
+      for (const auto& trial_dir : fs::directory_iterator(workload_dir.path(), ec)) {
+        if (!trial_dir.is_directory(ec) || !numbered(trial_dir.path().filename().string(), "trial_")) continue;
+        const auto flags = read_trial_json(trial_dir.path() / "flags_0.json");
+        const auto meta = read_trial_json(trial_dir.path() / "meta_data_0.json");
+        if (!flags || !meta) continue;  // an attempt killed before it got going: rerun from scratch anyway
+        ++checked;
+        std::string diff;
+        try {
+          const StudyRequest was = request_from_flags(*flags);
+          nlohmann::json rebuilt = experiment_config(was, std::nullopt);
+          if (was.ruleset == Ruleset::External) rebuilt["trials"] = was.trials;
+          diff = config_differences(rebuilt, wanted);
+          const std::string workload = meta->value("workload", "");
+          const int study = meta->value("study", -1), trial = meta->value("trial", -1);
+          // The seed the trial really got (meta_data's rng_seed), whatever its flags say.
+          if (diff.find("\n  seed:") == std::string::npos && meta->contains("rng_seed") &&
+              (*meta)["rng_seed"] != trial_seed(request.seed, study, workload, trial))
+            diff += fmt::format("\n  seed: its rng_seed {} is not what seed {} gives it", (*meta)["rng_seed"].dump(),
+                                request.seed);
+          // Its hyperparameters: the point this configuration gives that trial.
+          if (diff.empty() && space && trial >= 1 && trial <= num_trials) {
+            auto& study_pts = points[{study, workload}];
+            if (study_pts.empty())
+              study_pts = study_points(sub, &*space, num_trials, search_seed(request.seed, study, workload));
+            const auto hparams = read_trial_json(trial_dir.path() / "hparams.json");
+            const auto expected = nlohmann::json::parse(study_pts[trial - 1].to_json());
+            if (hparams && *hparams != expected) {
+              diff += "\n  hyperparameters:";
+              for (const auto& [key, value] : expected.items())
+                if (!hparams->contains(key) || (*hparams)[key] != value)
+                  diff += " " + key + " " + (hparams->contains(key) ? (*hparams)[key].dump() : "(absent)") + " -> " +
+                          value.dump();
+              for (const auto& [key, value] : hparams->items())
+                if (!expected.contains(key)) diff += " " + key + " " + value.dump() + " -> (absent)";
+            }
+          }
+        } catch (const std::exception& e) {
+          diff = "\n  " + (trial_dir.path() / "flags_0.json").string() + ": " + e.what();
+        }
+        if (diff.empty()) continue;
+        if (++differing == 1) first = trial_dir.path().string() + ":" + diff;
+      }
+    }
+  }
+  if (!differing) return "";
+  return fmt::format("\n  experiment.json is missing; rebuilt from each trial's flags_0.json, meta_data_0.json and "
+                     "hparams.json, {} of {} trials differ; the first is {}",
+                     differing, checked, first);
+}
+
+}  // namespace
+
+std::optional<SearchSpace> study_search_space(const StudyRequest& r, const SubmissionEntry& sub) {
+  if (r.ruleset == Ruleset::External)
+    return r.search_space_path.empty() ? sub.search_space() : SearchSpace::load(r.search_space_path);
+  if (!r.search_space_path.empty())
+    throw std::invalid_argument("self-tuning takes no search space (got '" + r.search_space_path +
+                                "'); drop --search-space or use --ruleset external");
+  return std::nullopt;
+}
+
+void check_experiment_config(const std::filesystem::path& submission_dir, const StudyRequest& request,
+                             const SubmissionEntry& sub, const std::optional<SearchSpace>& space) {
+  const nlohmann::json config = experiment_config(request, space);
+  const std::filesystem::path file = submission_dir / "experiment.json";
+  std::string differences;
+  if (std::filesystem::exists(file))
+    differences = config_differences(read_experiment_json(file), config);
+  else if (std::filesystem::is_directory(submission_dir))
+    differences = differences_from_trials(submission_dir, config, request, sub, space);
+  if (!differences.empty())
+    throw std::runtime_error(submission_dir.string() + " holds trials of a different configuration; refusing to mix " +
+                             "them (use another --experiment-dir):" + differences);
+}
+
+void record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config) {
+  ensure_directory(submission_dir, "submission directory");
+  const std::filesystem::path file = submission_dir / "experiment.json";
+  if (!std::filesystem::exists(file)) {
+    // link() never replaces a file: of two trials starting at once, the first one's configuration
+    // stays and the other is compared with it below.
+    const std::string tmp = file.string() + "." + std::to_string(::getpid()) + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << config.dump(2) << "\n";
+      out.flush();
+      if (!out) throw std::runtime_error("cannot write '" + tmp + "' (disk full?)");
+    }
+    const int rc = ::link(tmp.c_str(), file.c_str());
+    const int err = errno;
+    std::filesystem::remove(tmp);
+    if (rc == 0) return;
+    if (err != EEXIST)
+      throw std::runtime_error("cannot write '" + file.string() + "': " + std::strerror(err));
+  }
+  const std::string differences = config_differences(read_experiment_json(file), config);
   if (!differences.empty())
     throw std::runtime_error(submission_dir.string() + " holds trials of a different configuration; refusing to mix " +
                              "them (use another --experiment-dir):" + differences);
@@ -171,13 +306,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   const WorkloadSpec& spec = workload->spec();
 
   // Hyperparameter points: the search space (external) or the fixed configuration (self).
-  std::optional<SearchSpace> space;
-  if (r.ruleset == Ruleset::External) {
-    space = r.search_space_path.empty() ? sub.search_space() : SearchSpace::load(r.search_space_path);
-  } else if (!r.search_space_path.empty()) {
-    throw std::invalid_argument("self-tuning takes no search space (got '" + r.search_space_path +
-                                "'); drop --search-space or use --ruleset external");
-  }
+  const std::optional<SearchSpace> space = study_search_space(r, sub);
   const int num_trials = r.ruleset == Ruleset::Self ? 1 : r.trials;
   if (num_trials < 1) throw std::invalid_argument("--trials must be at least 1");
   if (space && space->is_list() && num_trials > static_cast<int>(space->points().size()))
@@ -192,7 +321,10 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   const std::vector<Hyperparameters> points =
       study_points(sub, space ? &*space : nullptr, num_trials, search_seed(r.seed, r.study, spec.name));
   ensure_directory(r.experiment_dir, "experiment directory");
-  check_or_record_experiment_config(r.experiment_dir / sub.name, experiment_config(r, space));
+  // Refused before any data is read; experiment.json is written only when a trial starts, so a run
+  // that fails on its data or device leaves nothing that would block its corrected rerun.
+  check_experiment_config(r.experiment_dir / sub.name, r, sub, space);
+  const nlohmann::json config = experiment_config(r, space);
   set_threads(r.threads);
   const torch::Device device = parse_device(r.device);
   workload->load_data(DataOptions{r.data_dir, device});
@@ -215,12 +347,19 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       outcomes.push_back(o);
       continue;
     }
-    if (TrialLog::is_finished(o.dir)) {
+    const bool finished = TrialLog::is_finished(o.dir);
+    if (finished && !r.overwrite) {
       fmt::print(out, "\ntrial {}: already finished in {} (files kept)\n", trial, o.dir.string());
       o.skipped = true;
       o.result = result_from_json(TrialLog::read_result(o.dir));
       outcomes.push_back(o);
       continue;
+    }
+    record_experiment_config(r.experiment_dir / sub.name, config);
+    if (finished) {
+      // The result goes first: killed from here on, the trial is unfinished, never half old, half new.
+      fmt::print(out, "\ntrial {}: finished earlier; --overwrite runs it again\n", trial);
+      std::filesystem::remove(o.dir / "trial_result.json");
     }
     if (const auto problem = TrialLog::corrupt_result(o.dir))
       fmt::print(out, "\ntrial {}: {}; the trial is unfinished and runs again\n", trial, *problem);

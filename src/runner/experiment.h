@@ -29,6 +29,7 @@ struct StudyRequest {
   std::optional<int64_t> max_steps;
   std::optional<double> max_runtime_s;  // replaces the workload's budget (target-setting runs)
   bool stop_at_targets = true;
+  bool overwrite = false;  // run finished trials again (AlgoPerf's --overwrite)
   int threads = 0;  // 0: all cores
   std::string device = "cpu";
   std::string data_dir;
@@ -57,11 +58,24 @@ struct SubmissionEntry;
 std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const SearchSpace* space, int num_trials,
                                           uint64_t search_seed);
 
+// The search space a study's trials draw from: --search-space, else the submission's own (external
+// tuning); none under self-tuning, which refuses a --search-space.
+std::optional<SearchSpace> study_search_space(const StudyRequest& request, const SubmissionEntry& sub);
+
 // What makes trials of one submission comparable: ruleset, rules, seed, trials, max_steps, search
-// space. Stored as <experiment_dir>/<submission>/experiment.json by the first run; a later run with a
-// different configuration is refused rather than mixed in.
+// space. Stored as <experiment_dir>/<submission>/experiment.json when the folder's first trial starts;
+// a later run, bench or plan with a different configuration is refused rather than mixed in.
 nlohmann::json experiment_config(const StudyRequest& request, const std::optional<SearchSpace>& space);
-void check_or_record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config);
+
+// Refuses (std::runtime_error listing the differences) when `submission_dir` holds trials of another
+// configuration than `request`'s. The configuration is experiment.json's; when that file is missing
+// (deleted, or the trials copied without it), it is rebuilt from each trial's own flags_0.json,
+// meta_data_0.json and hparams.json. Reads only: nothing is written.
+void check_experiment_config(const std::filesystem::path& submission_dir, const StudyRequest& request,
+                             const SubmissionEntry& sub, const std::optional<SearchSpace>& space);
+// Writes experiment.json when it is absent (the first writer wins, atomically), else refuses a
+// configuration that differs from it. Called as a trial starts.
+void record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config);
 
 torch::Device parse_device(const std::string& name);
 

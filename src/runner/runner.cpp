@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "data/tensor_stream.h"
+#include "runner/reference_step.h"
 
 namespace trainperf {
 
@@ -80,7 +81,22 @@ class TrialLoop {
     TrialSeeds seeds{options_.seed};
     const DistInfo dist = comm_.info();
 
-    // Untimed set-up.
+    // Untimed set-up. First the budget in seconds: a budget in reference steps needs this machine's
+    // reference step, timed before anything of the trial exists (its model, stream and generators).
+    double reference_step_s = options_.reference_step_s.value_or(0.0);
+    if (uses_reference_steps(spec) && !options_.reference_step_s) {
+      ReferenceStepOptions ro;
+      ro.clock = clock_;
+      reference_step_s = comm_.all_reduce_max(measure_reference_step(workload_, ro).median_s);
+    }
+    const TrialClockBudget clock_budget =
+        budget_in_seconds(spec, reference_step_s, budget_multiplier(options_.ruleset, options_.rules));
+    state_.max_runtime_s = options_.max_runtime_s.value_or(clock_budget.max_runtime_s);
+    eval_period_s_ = clock_budget.eval_period_s;
+    result_.max_runtime_s = state_.max_runtime_s;
+    result_.eval_period_s = eval_period_s_;
+    result_.reference_step_s = uses_reference_steps(spec) ? reference_step_s : 0.0;
+
     const int64_t batch_size = submission_.batch_size(spec);
     std::unique_ptr<BatchStream> stream = workload_.train_stream(batch_size, seeds.data(), dist);
     // On CPU the next batch is made on a background thread while this one trains (docs/timing.md);
@@ -94,9 +110,6 @@ class TrialLoop {
     comm_.broadcast(all_params, 0);
     comm_.broadcast(buffers, 0);
     params_ = workload_.param_infos(*model);
-    state_.max_runtime_s = options_.max_runtime_s.value_or(spec.max_runtime_s *
-                                                           budget_multiplier(options_.ruleset, options_.rules));
-    result_.max_runtime_s = state_.max_runtime_s;
 
     torch::manual_seed(torch_seed(seeds.optimizer_init()));
     submission_.init_optimizer_state(
@@ -144,7 +157,7 @@ class TrialLoop {
 
       const bool complete = step.training_complete;
       const bool eval_due =
-          state_.global_step == 1 || (end - last_eval_end) >= workload_.spec().eval_period_s || complete;
+          state_.global_step == 1 || (end - last_eval_end) >= eval_period_s_ || complete;
       if (!eval_due) continue;
 
       if (!prepare_and_check_budget(*model, seeds, prev_end)) {
@@ -256,7 +269,7 @@ class TrialLoop {
   TrainState state_;
   TrialResult result_;
   std::map<std::string, Metrics> last_eval_;
-  double eval_time_ = 0, logging_time_ = 0, last_loss_ = 0;
+  double eval_time_ = 0, logging_time_ = 0, last_loss_ = 0, eval_period_s_ = 0;
   int64_t last_eval_step_ = -1;
 };
 

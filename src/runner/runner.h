@@ -38,7 +38,9 @@ struct TrialResult {
   TrialStatus status = TrialStatus::BudgetExhausted;
   int64_t global_step = 0;
   double submission_time = 0;
-  double max_runtime_s = 0;
+  double max_runtime_s = 0;      // the budget this trial ran under, in seconds
+  double eval_period_s = 0;      // the evaluation period it ran under, in seconds
+  double reference_step_s = 0;   // the measured reference step (0: the budget was given in seconds)
   int64_t num_evals = 0;
   // First eval whose validation metric beat the target (runner's strict test); empty if none.
   std::optional<double> time_to_target;
@@ -56,6 +58,9 @@ struct TrialOptions {
   // The budget in seconds of submission time, replacing the workload's max_runtime_s times the
   // ruleset's multiplier (target-setting runs, which train a fixed number of steps, set it high).
   std::optional<double> max_runtime_s;
+  // The reference step's time on this machine (runner/reference_step.h), when the caller measured it
+  // already; unset: run_trial measures it itself if the workload's budget is in reference steps.
+  std::optional<double> reference_step_s;
   torch::Device device = torch::kCPU;
   // CPU: make the next training batch on a background thread while the current one trains.
   bool prefetch = true;

@@ -99,6 +99,15 @@ nlohmann::json to_json(const TrialResult& r) {
       {"time_to_target", r.time_to_target ? nlohmann::json(*r.time_to_target) : nlohmann::json(nullptr)},
       {"step_to_target", r.step_to_target ? nlohmann::json(*r.step_to_target) : nlohmann::json(nullptr)},
   };
+  j["eval_period"] = r.eval_period_s;
+  if (r.reference_step_s > 0) {
+    // The same times in reference steps (docs/timing.md): comparable across machines.
+    j["reference_step_s"] = r.reference_step_s;
+    j["max_runtime_reference_steps"] = r.max_runtime_s / r.reference_step_s;
+    j["submission_time_reference_steps"] = r.submission_time / r.reference_step_s;
+    j["time_to_target_reference_steps"] =
+        r.time_to_target ? nlohmann::json(*r.time_to_target / r.reference_step_s) : nlohmann::json(nullptr);
+  }
   if (!r.message.empty()) j["message"] = r.message;
   return j;
 }

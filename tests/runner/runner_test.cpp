@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "runner/reference_step.h"
 #include "runner/runner.h"
 #include "support/fakes.h"
 
@@ -187,4 +188,63 @@ TEST(Runner, MaxRuntimeOverrideReplacesTheWorkloadBudget) {
   TrialResult s = small.run();
   EXPECT_EQ(s.status, TrialStatus::BudgetExhausted);
   EXPECT_EQ(s.global_step, 11);
+}
+
+// Portable budgets (docs/timing.md): a budget in reference steps becomes seconds by the reference step
+// measured on the machine that runs the trial.
+TEST(Runner, BudgetInReferenceStepsFollowsTheMeasuredReferenceStep) {
+  auto run_at = [](double slowdown) {
+    Harness h;
+    h.workload.spec_.budget_reference_steps = 60;
+    h.workload.spec_.eval_period_reference_steps = 20;
+    h.workload.loss_cost = 0.5 * slowdown;  // the reference step: 0.5 s on the "fast" machine
+    h.submission.select_cost *= slowdown;   // and the submission's own step slows down alike
+    h.submission.step_cost *= slowdown;
+    h.workload.accuracy_at = [](int64_t step) { return step >= 15 ? 1.0 : 0.0; };
+    h.options.stop_at_targets = false;  // run the whole budget
+    TrialResult r = h.run();
+    EXPECT_EQ(r.status, TrialStatus::BudgetExhausted);
+    EXPECT_GT(h.workload.loss_calls, 10);  // measured, with warm-up and at least 10 timed steps
+    return r;
+  };
+  const TrialResult fast = run_at(1.0), slow = run_at(2.0);
+  EXPECT_DOUBLE_EQ(fast.reference_step_s, 0.5);
+  EXPECT_DOUBLE_EQ(fast.max_runtime_s, 30.0);  // 60 reference steps x 0.5 s
+  EXPECT_DOUBLE_EQ(fast.eval_period_s, 10.0);
+  EXPECT_DOUBLE_EQ(slow.reference_step_s, 1.0);
+  EXPECT_DOUBLE_EQ(slow.max_runtime_s, 60.0);  // twice the seconds on a twice-slower machine ...
+  EXPECT_DOUBLE_EQ(slow.eval_period_s, 20.0);
+  EXPECT_EQ(slow.global_step, fast.global_step);  // ... hence the same number of steps
+  EXPECT_EQ(slow.num_evals, fast.num_evals);
+  EXPECT_EQ(fast.global_step, 31);  // evals at steps 1, 11, 21; at 31 the 30 s are spent
+  ASSERT_TRUE(fast.time_to_target && slow.time_to_target);
+  EXPECT_DOUBLE_EQ(*fast.time_to_target, 21.0);
+  EXPECT_DOUBLE_EQ(*slow.time_to_target, 42.0);
+  EXPECT_EQ(*slow.step_to_target, *fast.step_to_target);
+}
+
+TEST(Runner, GivenReferenceStepIsNotMeasuredAndSelfTuningMultipliesIt) {
+  Harness h;
+  h.workload.spec_.budget_reference_steps = 40;
+  h.workload.spec_.eval_period_reference_steps = 20;
+  h.options.reference_step_s = 0.25;
+  h.options.ruleset = Ruleset::Self;
+  TrialResult r = h.run();
+  EXPECT_EQ(h.workload.loss_calls, 0);
+  EXPECT_DOUBLE_EQ(r.max_runtime_s, 40 * 0.25 * 1.5);
+  EXPECT_DOUBLE_EQ(r.eval_period_s, 5.0);
+}
+
+TEST(Runner, BudgetInSecondsNeedsNoReferenceStep) {
+  Harness h;  // the fake's spec gives seconds (100 s, eval every 10 s)
+  TrialResult r = h.run();
+  EXPECT_EQ(h.workload.loss_calls, 0);
+  EXPECT_DOUBLE_EQ(r.reference_step_s, 0.0);
+  EXPECT_DOUBLE_EQ(r.max_runtime_s, 100.0);
+  EXPECT_DOUBLE_EQ(r.eval_period_s, 10.0);
+  WorkloadSpec spec = h.workload.spec();
+  spec.budget_reference_steps = 10;
+  EXPECT_THROW(budget_in_seconds(spec, 0.0, 1.0), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(budget_in_seconds(spec, 3.0, 1.0).max_runtime_s, 30.0);
+  EXPECT_DOUBLE_EQ(budget_in_seconds(spec, 3.0, 1.0).eval_period_s, 10.0);  // no eval period in steps: seconds
 }

@@ -56,7 +56,7 @@ WorkloadSpec austen_spec() {
   s.description = "decoder-only pre-LN transformer LM (2x64, context 64) on Jane Austen; AlgoPerf v0.6 LM analog";
   s.target_metric = "loss";
   s.goal = Goal::Minimize;
-  s.eval_period_s = 10;
+  s.eval_period_reference_steps = 200;  // ~10 evaluations per budget
   s.reference_batch_size = 16;
   return with_targets(s);  // targets, budget, step hint: targets/austen_lm.json
 }

@@ -33,8 +33,6 @@ const nlohmann::json& target_setting_summary(const std::string& name) {
   return it->second;
 }
 
-double suite_budget(double target_setting_budget_s) { return std::round(std::clamp(target_setting_budget_s, 60.0, 300.0)); }
-
 WorkloadSpec with_targets(WorkloadSpec spec) {
   const nlohmann::json& t = target_setting_summary(spec.name);
   const std::string where = "targets/" + spec.name + ".json";
@@ -49,8 +47,13 @@ WorkloadSpec with_targets(WorkloadSpec spec) {
   spec.validation_target = t.at("validation_target").get<double>();
   spec.test_target = t.at("test_target").get<double>();
   if (spec.base_workload.empty()) {
-    spec.max_runtime_s = suite_budget(t.at("max_runtime_s").get<double>());
     spec.step_hint = t.at("step_hint").get<int64_t>();
+    // The portable budget (docs/timing.md): in reference steps, converted to seconds per trial; its
+    // seconds are a property of the machine that runs a trial, not of the workload.
+    if (!t.contains("budget_reference_steps") || t.at("budget_reference_steps").get<int64_t>() <= 0)
+      throw std::logic_error(where + ": no positive budget_reference_steps (scripts/portable_budgets.py)");
+    spec.budget_reference_steps = t.at("budget_reference_steps").get<int64_t>();
+    spec.max_runtime_s = 0;
   }
   return spec;
 }

@@ -14,12 +14,8 @@ namespace trainperf {
 // The summary of workload `name`; std::logic_error if no folder ships one.
 const nlohmann::json& target_setting_summary(const std::string& name);
 
-// The budget a summary's max_runtime_s (4/3 of the target-setting time) gives: whole seconds, kept
-// within the 1-5 minutes a CPU-scale workload may take.
-double suite_budget(double target_setting_budget_s);
-
 // `spec` with its validation and test targets from its summary and, for a base workload, its budget
-// (suite_budget) and step hint. The summary's workload, metric and goal must match the spec.
+// (budget_reference_steps) and step hint. The summary's workload, metric and goal must match the spec.
 WorkloadSpec with_targets(WorkloadSpec spec);
 
 // A held-out variant, written as a delta on its base: named base.name + "_" + suffix, with its own

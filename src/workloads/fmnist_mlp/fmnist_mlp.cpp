@@ -73,7 +73,7 @@ WorkloadSpec mlp_spec() {
   s.description = "MLP 784-256-256-10 (ReLU) on Fashion-MNIST; AlgoPerf mnist analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
-  s.eval_period_s = 2.0;
+  s.eval_period_reference_steps = 120;  // ~30 evaluations per budget (an evaluation costs ~0.2 s)
   s.reference_batch_size = 128;
   s.num_eval_train_examples = 10000;
   return with_targets(s);  // targets, budget, step hint: targets/fmnist_mlp.json

@@ -112,7 +112,7 @@ WorkloadSpec resnet_spec() {
   s.description = "ResNet-8 (8-16-32 channels, BatchNorm) on Fashion-MNIST with crop+flip; imagenet_resnet analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
-  s.eval_period_s = 15.0;
+  s.eval_period_reference_steps = 200;  // ~10 evaluations per budget
   s.reference_batch_size = 128;
   s.num_eval_train_examples = 5000;
   // Measured faster (docs/performance.md), and the layout its targets were set with: the crop gather

@@ -90,7 +90,7 @@ WorkloadSpec vit_spec() {
       "ViT (7x7 patches, d 64, 4 pre-LN layers, 4 heads) on Fashion-MNIST with crop+flip; imagenet_vit analog";
   s.target_metric = "accuracy";
   s.goal = Goal::Maximize;
-  s.eval_period_s = 15.0;
+  s.eval_period_reference_steps = 200;  // ~10 evaluations per budget
   s.reference_batch_size = 128;
   s.num_eval_train_examples = 5000;
   return with_targets(s);  // targets, budget, step hint: targets/fmnist_vit.json

@@ -363,7 +363,7 @@ WorkloadSpec base_spec() {
   s.description = "GraphNetwork (latent 64, 3 steps) predicting MACCS keys of rdkit-data molecules; AlgoPerf ogbg analog";
   s.target_metric = "mean_average_precision";
   s.goal = Goal::Maximize;
-  s.eval_period_s = 25;
+  s.eval_period_reference_steps = 135;  // ~10 evaluations per budget
   s.reference_batch_size = 128;
   return with_targets(s);  // targets, budget, step hint: targets/molecules_gnn.json
 }

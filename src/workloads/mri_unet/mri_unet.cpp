@@ -238,7 +238,8 @@ WorkloadSpec base_spec() {
                   "AlgoPerf fastmri analog";
   s.target_metric = "ssim";
   s.goal = Goal::Maximize;
-  s.eval_period_s = 20;  // one evaluation (48 + 85 + 85 slices) measured 1.3-4 s
+  // ~10 evaluations per budget: one (48 + 85 + 85 slices) measured 1.3-4 s.
+  s.eval_period_reference_steps = 145;
   s.reference_batch_size = 16;
   s.num_train_examples = 363;  // ch2.nii.gz: 164 axial + 199 coronal slices; sagittal 85 left / 85 right
   s.num_eval_train_examples = 48;

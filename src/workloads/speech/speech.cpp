@@ -224,7 +224,6 @@ WorkloadSpec base_spec() {
   WorkloadSpec s;
   s.target_metric = "wer";
   s.goal = Goal::Minimize;
-  s.eval_period_s = 15;
   s.reference_batch_size = 32;
   return s;
 }
@@ -232,15 +231,17 @@ WorkloadSpec base_spec() {
 WorkloadSpec conformer_spec() {
   WorkloadSpec s = base_spec();
   s.name = "speech_conformer";
+  s.eval_period_reference_steps = 230;  // ~12 evaluations per budget (15 s on one 2026 core)
   s.description = "Conformer (2x48) CTC on espeak-ng speech of Austen clauses; AlgoPerf librispeech_conformer analog";
-  return with_targets(s);  // targets/speech_conformer.json (budget 402 s: capped at 5 minutes)
+  return with_targets(s);  // targets/speech_conformer.json
 }
 
 WorkloadSpec lstm_spec() {
   WorkloadSpec s = base_spec();
   s.name = "speech_lstm";
+  s.eval_period_reference_steps = 140;  // ~15 evaluations per budget (15 s on one 2026 core)
   s.description = "conv subsampling + 2 bi-LSTM (80) CTC on espeak-ng speech; AlgoPerf librispeech_deepspeech analog";
-  return with_targets(s);  // targets/speech_lstm.json (budget 677 s, a loaded machine: capped at 5 minutes)
+  return with_targets(s);  // targets/speech_lstm.json
 }
 
 ConformerConfig conformer_config() { return ConformerConfig{}; }

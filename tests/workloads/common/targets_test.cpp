@@ -1,7 +1,7 @@
 // Every workload's targets, budget and step hint are data: they come from the target-setting summary
 // its folder ships (src/workloads/<folder>/targets/<workload>.json, written by scripts/set_targets.py
-// and compiled in), every budget lies between 1 and 5 minutes of submission time (the CPU-scale
-// suite's promise), and a held-out variant keeps its base's budget and step hint.
+// and scripts/portable_budgets.py, and compiled in), every budget is in reference steps, and a
+// held-out variant keeps its base's budget, evaluation period and step hint.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,14 +21,25 @@ TEST(WorkloadTargets, SpecsAreTheirFoldersTargetSettingSummaries) {
     EXPECT_EQ(summary.at("metric"), spec.target_metric) << entry.name;
     EXPECT_EQ(spec.validation_target, summary.at("validation_target").get<double>()) << entry.name;
     EXPECT_EQ(spec.test_target, summary.at("test_target").get<double>()) << entry.name;
-    EXPECT_GE(spec.max_runtime_s, 60) << entry.name;
-    EXPECT_LE(spec.max_runtime_s, 300) << entry.name;
+    // Portable budgets (docs/timing.md): every workload counts its budget and evaluation period in
+    // reference steps, and has no seconds of its own.
+    EXPECT_GT(spec.budget_reference_steps, 0) << entry.name;
+    EXPECT_GT(spec.eval_period_reference_steps, 0) << entry.name;
+    EXPECT_LE(spec.eval_period_reference_steps, spec.budget_reference_steps / 8.0) << entry.name;  // >= 8 evals
+    EXPECT_EQ(spec.max_runtime_s, 0) << entry.name;
+    EXPECT_EQ(spec.eval_period_s, 0) << entry.name;
     if (spec.base_workload.empty()) {
       EXPECT_EQ(spec.step_hint, summary.at("step_hint").get<int64_t>()) << entry.name;
-      EXPECT_EQ(spec.max_runtime_s, suite_budget(summary.at("max_runtime_s").get<double>())) << entry.name;
+      EXPECT_EQ(spec.budget_reference_steps, summary.at("budget_reference_steps").get<int64_t>()) << entry.name;
+      // AlgoPerf's rule: 4/3 of the target-setting configuration's step_hint steps, in reference steps.
+      const auto& from = summary.at("budget_reference_steps_from");
+      EXPECT_NEAR(spec.budget_reference_steps,
+                  4.0 / 3.0 * spec.step_hint * from.at("step_s").get<double>() / from.at("reference_step_s").get<double>(),
+                  0.5) << entry.name;
     } else {
       const WorkloadSpec base = make_workload(spec.base_workload)->spec();
-      EXPECT_EQ(spec.max_runtime_s, base.max_runtime_s) << entry.name;
+      EXPECT_EQ(spec.budget_reference_steps, base.budget_reference_steps) << entry.name;
+      EXPECT_EQ(spec.eval_period_reference_steps, base.eval_period_reference_steps) << entry.name;
       EXPECT_EQ(spec.step_hint, base.step_hint) << entry.name;
       EXPECT_EQ(spec.name, spec.base_workload + spec.name.substr(spec.base_workload.size())) << entry.name;
     }
@@ -50,13 +61,6 @@ TEST(WorkloadTargets, CompiledInSummariesAreTheFilesInTheTree) {
   EXPECT_EQ(files, static_cast<int>(workloads().entries().size()));  // one summary per workload
 }
 
-TEST(WorkloadTargets, BudgetsAreWholeSecondsWithinTheSuitesLimits) {
-  EXPECT_EQ(suite_budget(115.5), 116);
-  EXPECT_EQ(suite_budget(65.1), 65);
-  EXPECT_EQ(suite_budget(8.8), 60);
-  EXPECT_EQ(suite_budget(402.4), 300);
-}
-
 TEST(WorkloadTargets, AWorkloadWithoutASummaryIsAProgrammingError) {
   WorkloadSpec s;
   s.name = "no_such_workload";
@@ -72,7 +76,8 @@ TEST(WorkloadTargets, AVariantIsADeltaOnItsBase) {
   EXPECT_EQ(v.name, "fmnist_resnet_large_bn_init");
   EXPECT_EQ(v.base_workload, "fmnist_resnet");
   EXPECT_EQ(v.description, "described");
-  EXPECT_EQ(v.eval_period_s, base.eval_period_s);
+  EXPECT_EQ(v.eval_period_reference_steps, base.eval_period_reference_steps);
+  EXPECT_EQ(v.budget_reference_steps, base.budget_reference_steps);
   EXPECT_EQ(v.reference_batch_size, base.reference_batch_size);
   EXPECT_EQ(v.input_memory_format, base.input_memory_format);
   EXPECT_NE(v.validation_target, base.validation_target);

@@ -300,8 +300,8 @@ TEST(CtrDlrmWorkload, RegisteredWithVariantsAndMissingDataSaysWhatToRun) {
     EXPECT_EQ(w->spec().goal, Goal::Minimize);
     EXPECT_EQ(w->spec().base_workload, std::string(name) == "ctr_dlrm" ? "" : "ctr_dlrm");
     EXPECT_GT(w->spec().validation_target, 0.0);
-    EXPECT_GE(w->spec().max_runtime_s, 60);
-    EXPECT_LE(w->spec().max_runtime_s, 120);
+    EXPECT_GT(w->spec().budget_reference_steps, 1000);  // 4/3 of 2,000 steps, at about one reference step each
+    EXPECT_LT(w->spec().budget_reference_steps, 4000);
   }
   const fs::path empty = temp_dir("empty");
   auto w = make_workload("ctr_dlrm");
