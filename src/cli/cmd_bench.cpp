@@ -1,11 +1,13 @@
 // `trainperf bench` (run a whole suite locally, resumably) and `trainperf plan` (print one command per
-// trial for a cluster scheduler). Both take the same arguments.
+// trial for a cluster scheduler). Both take the same arguments, except that plan has no --jobs and
+// needs --threads (its lines run on other machines).
 #include <fmt/format.h>
 
 #include <iostream>
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "report/html_report.h"
 #include "scoring/scoring.h"
 #include "tuning/plan.h"
@@ -16,28 +18,44 @@ namespace {
 
 struct BenchArgs {
   BenchRequest request;
-  std::string submissions, workloads, ruleset = "self", rules = "v0.6";
+  std::string submissions, workloads, ruleset = "self", rules = "v0.6", experiment_name;
   int64_t max_steps = 0;
+  int threads = -1;  // not given
 };
 
-void add_options(CLI::App* cmd, BenchArgs& a) {
+// The flags bench and plan share with `run` come from its table (runner/run_flags.h), aliases included.
+void add_options(CLI::App* cmd, BenchArgs& a, bool plan) {
   BenchRequest& r = a.request;
   auto* suite = cmd->add_option("--suite", r.suite, "suite name (quick, mini)");
   cmd->add_option("--workloads", a.workloads, "comma-separated workloads (instead of --suite)")->excludes(suite);
   cmd->add_option("--submissions", a.submissions, "comma-separated submission names or plugin .so paths")
       ->required();
-  cmd->add_option("--ruleset", a.ruleset, "self | external")->check(CLI::IsMember({"external", "self"}));
-  cmd->add_option("--rules", a.rules, "v0.6 (default) | v0.5")->check(CLI::IsMember({"v0.5", "v0.6"}));
-  cmd->add_option("--studies", r.studies, "studies per workload")->check(CLI::PositiveNumber);
-  cmd->add_option("--trials", r.trials, "trials per study (external tuning)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", r.seed, "base seed");
-  cmd->add_option("--experiment-dir", r.experiment_dir, "where logs go (AlgoPerf layout)")->required();
-  cmd->add_option("--max-steps", a.max_steps, "stop each trial after this many steps")->check(CLI::PositiveNumber);
-  cmd->add_option("--jobs", r.jobs, "trials run at once")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", r.threads, "intra-op threads per trial (0 = cores / jobs)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--device", r.device, "cpu | cuda | cuda:N");
-  cmd->add_option("--data-dir", r.data_dir, "dataset folder");
+  add_run_flag(cmd, RunFlag::Ruleset, a.ruleset, "self (default) | external")
+      ->check(CLI::IsMember({"external", "self"}));
+  add_run_flag(cmd, RunFlag::Rules, a.rules)->check(CLI::IsMember({"v0.5", "v0.6"}));
+  cmd->add_option("--studies", r.studies, "studies per workload")->check(whole_number(1, kMaxStudies));
+  add_run_flag(cmd, RunFlag::Trials, r.trials)->check(whole_number(1, kMaxTrials));
+  add_run_flag(cmd, RunFlag::SearchSpace, r.search_space_path,
+               "search-space JSON of the one submission (external tuning); default: each submission's own");
+  add_run_flag(cmd, RunFlag::Seed, r.seed)->check(seed_number());
+  add_run_flag(cmd, RunFlag::ExperimentDir, r.experiment_dir)->required();
+  add_run_flag(cmd, RunFlag::ExperimentName, a.experiment_name);
+  add_run_flag(cmd, RunFlag::MaxSteps, a.max_steps, "stop each trial after this many steps")
+      ->check(whole_number(1, kMaxSteps));
+  if (plan) {
+    // The planning machine's core count says nothing about the machines that will run the lines.
+    add_run_flag(cmd, RunFlag::Threads, a.threads,
+                 "intra-op threads of each trial on the machine that runs it (0 = all its cores); required")
+        ->check(whole_number(0, 4096))
+        ->required();
+  } else {
+    cmd->add_option("--jobs", r.jobs, "trials run at once")->check(whole_number(1, max_threads()));
+    add_run_flag(cmd, RunFlag::Threads, a.threads, "intra-op threads per trial (default: cores / jobs)")
+        ->check(thread_count());
+  }
+  add_run_flag(cmd, RunFlag::Device, r.device);
+  add_run_flag(cmd, RunFlag::DataDir, r.data_dir,
+               "dataset folder (made absolute in each trial's command; default: the machine's own, see docs/data.md)");
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -55,6 +73,8 @@ BenchRequest finish(const BenchArgs& a) {
   r.ruleset = parse_ruleset(a.ruleset);
   r.rules = parse_rules_version(a.rules);
   if (a.max_steps > 0) r.max_steps = a.max_steps;
+  if (a.threads >= 0) r.threads = a.threads;
+  if (!a.experiment_name.empty()) r.experiment_dir /= a.experiment_name;
   return r;
 }
 
@@ -64,10 +84,11 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Run every trial of every submission on every workload of a suite; "
                                           "rerunning resumes");
-  add_options(cmd, *args);
+  add_options(cmd, *args, false);
   cmd->callback([args] {
     const BenchRequest r = finish(*args);
     const auto trials = plan_trials(r, self_executable());
+    check_before_running(r);
     int held = 0;
     const int failures = run_planned(trials, r.jobs, std::cout, &held);
     fmt::print("\n{} trials planned, {} failed; logs in {}\n", trials.size(), failures, r.experiment_dir.string());
@@ -95,7 +116,7 @@ void add_plan_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("plan", "Print one self-contained command per trial (for Slurm arrays, GNU "
                                          "parallel, Kubernetes indexed jobs)");
-  add_options(cmd, *args);
+  add_options(cmd, *args, true);
   cmd->callback([args] {
     for (const auto& t : plan_trials(finish(*args), self_executable())) fmt::print("{}\n", shell_command(t.argv));
   });

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "runner/experiment.h"
 #include "tuning/plan.h"
 
@@ -16,6 +17,8 @@ struct RunArgs {
   int64_t max_steps = 0;
   double max_runtime = 0;
   int only_trial = 0;
+  bool train_past_targets = false;
+  std::string experiment_name;
 };
 
 void run(const RunArgs& args, const CLI::App& cmd) {
@@ -26,6 +29,8 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   if (args.max_steps > 0) req.max_steps = args.max_steps;
   if (args.max_runtime > 0) req.max_runtime_s = args.max_runtime;
   if (args.only_trial > 0) req.only_trial = args.only_trial;
+  req.stop_at_targets = !args.train_past_targets;
+  if (!args.experiment_name.empty()) req.experiment_dir /= args.experiment_name;
   for (const auto* opt : cmd.get_options())
     if (opt->get_single_name() != "help") req.flags[opt->get_single_name()] = opt->as<std::string>();
 
@@ -47,29 +52,39 @@ void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   StudyRequest& req = args->request;
   auto* run_cmd = app.add_subcommand("run", "Run one study of a submission on a workload");
-  run_cmd->add_option("--workload,-w", req.workload, "workload name (see `trainperf list`)")->required();
-  run_cmd->add_option("--submission,-s", req.submission, "submission name, or the path of a plugin .so")->required();
-  run_cmd->add_option("--ruleset", args->ruleset, "external | self")->check(CLI::IsMember({"external", "self"}));
-  run_cmd->add_option("--rules", args->rules, "rules version: v0.6 (default) | v0.5")
-      ->check(CLI::IsMember({"v0.5", "v0.6"}));
-  run_cmd->add_option("--search-space", req.search_space_path,
-                      "search-space JSON (external tuning); default: the submission's");
-  run_cmd->add_option("--trials", req.trials, "trials per study (external tuning)")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--study", req.study, "study index")->check(CLI::NonNegativeNumber);
-  run_cmd->add_option("--only-trial", args->only_trial, "run only this trial (1-based) of the study")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--seed", req.seed, "base seed; data, init and step seeds derive from it");
-  run_cmd->add_option("--experiment-dir", req.experiment_dir, "where logs go (AlgoPerf layout)");
-  run_cmd->add_option("--max-steps", args->max_steps, "stop a trial after this many steps")->check(CLI::PositiveNumber);
-  run_cmd->add_option("--max-runtime", args->max_runtime,
-                      "budget in seconds of submission time, replacing the workload's (target-setting runs: "
-                      "train to --max-steps whatever the time)")
-      ->check(CLI::PositiveNumber);
-  run_cmd->add_option("--threads", req.threads, "intra-op threads (0 = all cores)")->check(CLI::NonNegativeNumber);
-  run_cmd->add_option("--device", req.device, "cpu | cuda | cuda:N");
-  run_cmd->add_flag("!--train-past-targets", req.stop_at_targets,
-                    "keep training after both targets are reached (target-setting runs)");
-  run_cmd->add_option("--data-dir", req.data_dir, "dataset folder (default: the Debian package's location)");
+  // Every flag from the one table (runner/run_flags.h) that bench and plan write trial commands from.
+  for (const RunFlagSpec& f : run_flags()) {
+    switch (f.flag) {
+      case RunFlag::Workload: add_run_flag(run_cmd, f.flag, req.workload)->required(); break;
+      case RunFlag::Submission: add_run_flag(run_cmd, f.flag, req.submission)->required(); break;
+      case RunFlag::Ruleset:
+        add_run_flag(run_cmd, f.flag, args->ruleset)->check(CLI::IsMember({"external", "self"}));
+        break;
+      case RunFlag::Rules: add_run_flag(run_cmd, f.flag, args->rules)->check(CLI::IsMember({"v0.5", "v0.6"})); break;
+      case RunFlag::Study: add_run_flag(run_cmd, f.flag, req.study)->check(whole_number(0, kMaxStudies - 1)); break;
+      case RunFlag::Trials: add_run_flag(run_cmd, f.flag, req.trials)->check(whole_number(1, kMaxTrials)); break;
+      case RunFlag::OnlyTrial:
+        add_run_flag(run_cmd, f.flag, args->only_trial)->check(whole_number(1, kMaxTrials));
+        break;
+      case RunFlag::Seed: add_run_flag(run_cmd, f.flag, req.seed)->check(seed_number()); break;
+      case RunFlag::ExperimentDir: add_run_flag(run_cmd, f.flag, req.experiment_dir); break;
+      case RunFlag::Threads: add_run_flag(run_cmd, f.flag, req.threads)->check(thread_count()); break;
+      case RunFlag::Device: add_run_flag(run_cmd, f.flag, req.device); break;
+      case RunFlag::MaxSteps:
+        add_run_flag(run_cmd, f.flag, args->max_steps)->check(whole_number(1, kMaxSteps));
+        break;
+      case RunFlag::MaxRuntime: add_run_flag(run_cmd, f.flag, args->max_runtime)->check(positive_seconds()); break;
+      case RunFlag::TrainPastTargets: add_run_switch(run_cmd, f.flag, args->train_past_targets); break;
+      case RunFlag::SearchSpace: add_run_flag(run_cmd, f.flag, req.search_space_path); break;
+      case RunFlag::DataDir: add_run_flag(run_cmd, f.flag, req.data_dir); break;
+      case RunFlag::ExperimentName: add_run_flag(run_cmd, f.flag, args->experiment_name); break;
+      case RunFlag::Overwrite: add_run_switch(run_cmd, f.flag, req.overwrite); break;
+    }
+  }
+  std::string footer = "\nAlgoPerf's submission_runner.py flags are accepted where the meaning is the same (the "
+                       "aliases above). These have no equivalent:";
+  for (const auto& [flag, why] : algoperf_flags_without_equivalent()) footer += "\n  " + flag + ": " + why;
+  run_cmd->footer(footer + "\n");
   run_cmd->callback([args, run_cmd] { run(*args, *run_cmd); });
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -14,10 +15,13 @@
 #include <unistd.h>
 
 #include <map>
+#include <set>
 #include <ostream>
 #include <thread>
 
+#include "data/dataset_cache.h"
 #include "runner/experiment.h"
+#include "runner/run_flags.h"
 #include "runner/trial_logs.h"
 #include "submissions/registry.h"
 #include "tuning/suites.h"
@@ -53,40 +57,82 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
   if (r.jobs < 1) throw std::invalid_argument("--jobs must be at least 1");
   const int trials = r.ruleset == Ruleset::Self ? 1 : r.trials;
   if (trials < 1) throw std::invalid_argument("--trials must be at least 1");
-  const int threads = r.threads > 0 ? r.threads
-                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / r.jobs);
-  const fs::path exp = fs::absolute(r.experiment_dir);
+  if (!r.search_space_path.empty() && r.submissions.size() > 1)
+    throw std::invalid_argument(fmt::format("--search-space is one submission's space; {} submissions given ({}): "
+                                            "plan or bench them one at a time",
+                                            r.submissions.size(), fmt::join(r.submissions, ",")));
+
+  // Every line runs unchanged on any machine: absolute paths, and the threads stated.
+  StudyRequest base;
+  base.ruleset = r.ruleset;
+  base.rules = r.rules;
+  base.trials = trials;
+  base.seed = r.seed;
+  base.experiment_dir = fs::absolute(r.experiment_dir);
+  base.max_steps = r.max_steps;
+  base.threads = r.threads ? *r.threads
+                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / r.jobs);
+  base.device = r.device;
+  if (!r.data_dir.empty()) base.data_dir = fs::absolute(r.data_dir).string();
+  if (!r.search_space_path.empty()) base.search_space_path = fs::absolute(r.search_space_path).string();
 
   std::vector<PlannedTrial> out;
+  std::string refusals;
   for (const auto& sub_arg : r.submissions) {
     const SubmissionEntry& sub = resolve_submission(sub_arg);
-    const std::string sub_path = sub_arg.find('/') != std::string::npos ? fs::absolute(sub_arg).string() : sub_arg;
+    StudyRequest req = base;
+    req.submission = sub_arg.find('/') != std::string::npos ? fs::absolute(sub_arg).string() : sub_arg;
     // Every trial's point resolved against the submission's declared hyperparameters before any
     // trial is spawned: a malformed space or a misspelt key fails the whole plan up front.
-    std::optional<SearchSpace> space;
-    if (r.ruleset == Ruleset::External) {
-      space = sub.search_space();
-      if (space->is_list() && trials > static_cast<int>(space->points().size()))
-        throw std::invalid_argument(fmt::format("submission '{}': {} trials per study asked for, but its search "
-                                                "space lists {} points", sub.name, trials, space->points().size()));
+    const std::optional<SearchSpace> space = study_search_space(req, sub);
+    if (space && space->is_list() && trials > static_cast<int>(space->points().size()))
+      throw std::invalid_argument(fmt::format("submission '{}': {} trials per study asked for, but its search "
+                                              "space lists {} points", sub.name, trials, space->points().size()));
+    // The configuration `run` would refuse inside every trial, refused here once, before any runs.
+    try {
+      check_experiment_config(req.experiment_dir / sub.name, req, sub, space);
+    } catch (const std::runtime_error& e) {
+      refusals += std::string(refusals.empty() ? "" : "\n") + e.what();
     }
     for (const auto& w : workload_names)
       for (int study = 0; study < r.studies; ++study) {
         (void)study_points(sub, space ? &*space : nullptr, trials, search_seed(r.seed, study, w));
         for (int trial = 1; trial <= trials; ++trial) {
-          PlannedTrial t{sub_arg, sub.name, w, study, trial, trial_dir(exp, sub.name, study, w, trial), {}};
-          t.argv = {exe, "run", "--workload", w, "--submission", sub_path, "--ruleset", to_string(r.ruleset),
-                    "--rules", to_string(r.rules), "--study", std::to_string(study), "--trials",
-                    std::to_string(r.ruleset == Ruleset::Self ? 1 : r.trials), "--only-trial",
-                    std::to_string(trial), "--seed", std::to_string(r.seed), "--experiment-dir", exp.string(),
-                    "--threads", std::to_string(threads), "--device", r.device};
-          if (r.max_steps) t.argv.insert(t.argv.end(), {"--max-steps", std::to_string(*r.max_steps)});
-          if (!r.data_dir.empty()) t.argv.insert(t.argv.end(), {"--data-dir", r.data_dir});
+          req.workload = w;
+          req.study = study;
+          req.only_trial = trial;
+          PlannedTrial t{sub_arg, sub.name, w, study, trial, trial_dir(req.experiment_dir, sub.name, study, w, trial), {}};
+          t.argv = {exe, "run"};
+          const auto args = run_arguments(req);
+          t.argv.insert(t.argv.end(), args.begin(), args.end());
           out.push_back(std::move(t));
         }
       }
   }
+  if (!refusals.empty()) throw std::runtime_error(refusals);
   return out;
+}
+
+void check_before_running(const BenchRequest& r) {
+  (void)parse_device(r.device);
+  const std::vector<std::string> names = r.suite.empty() ? r.workloads : find_suite(r.suite).workloads;
+  const DataOptions data{r.data_dir, torch::kCPU};
+  std::string missing;
+  std::set<std::string> checked;  // a dataset several workloads read is verified once
+  for (const auto& name : names) {
+    const WorkloadEntry& entry = workloads().find(name);
+    try {
+      if (entry.datasets.empty())
+        entry.make()->load_data(data);  // reads installed packages directly: the read is the check
+      for (const auto& d : entry.datasets)
+        if (checked.insert(d.name).second) (void)require_dataset(d, data, name);
+    } catch (const DataError& e) {
+      missing += std::string("\n  ") + e.what();
+    }
+  }
+  if (!missing.empty())
+    throw DataError("the data of some workloads is not ready; no trial was started:" + missing);
+  ensure_directory(r.experiment_dir, "experiment directory");  // and writable
 }
 
 namespace {

@@ -23,10 +23,11 @@ struct BenchRequest {
   uint64_t seed = 0;
   std::filesystem::path experiment_dir;
   std::optional<int64_t> max_steps;
-  int threads = 0;  // per trial process; 0: cores / jobs
+  std::optional<int> threads;  // per trial process (0: all cores of the machine that runs it); unset: cores / jobs
   int jobs = 1;
   std::string device = "cpu";
   std::string data_dir;
+  std::string search_space_path;  // external tuning, one submission; empty: each submission's own
 };
 
 struct PlannedTrial {
@@ -39,8 +40,16 @@ struct PlannedTrial {
   std::vector<std::string> argv;   // the command that runs it
 };
 
-// Validates the request (names, search spaces, trial counts) and lists every trial.
+// Validates the request (names, search spaces, trial counts, and each submission's experiment
+// configuration against the trials already in experiment_dir: a mismatch is refused with the
+// differences before anything runs) and lists every trial, each with a self-contained command
+// (absolute paths, explicit threads) built by run_arguments().
 std::vector<PlannedTrial> plan_trials(const BenchRequest& request, const std::string& executable);
+
+// What `bench` checks on this machine before its first trial, naming the cause instead of letting
+// every trial fail: the device, that experiment_dir can be written, and every workload's datasets
+// (a missing one with the `trainperf data prepare` command that builds it). Throws on the first problem.
+void check_before_running(const BenchRequest& request);
 
 std::string shell_command(const std::vector<std::string>& argv);
 

@@ -174,3 +174,112 @@ TEST(Cli, UnwritableExperimentDirIsNamed) {
       << r.output;
   fs::remove_all(dir);
 }
+
+TEST(Cli, NumbersAreBoundedWithShortMessages) {
+  // Before: --seed -1 and 1e26 both became 18446744073709551615, --threads 100000 spun with no
+  // output, and --trials 0 printed a 300-digit bound.
+  const std::string run = "run -w fmnist_mlp -s nadamw --max-steps 1 --experiment-dir /nonexistent/never ";
+  const struct {
+    std::string args, message;
+  } cases[] = {
+      {"--seed -1", "--seed: '-1' is not a seed: a whole number from 0 to 18446744073709551615"},
+      {"--seed 1e26", "--seed: '1e26' is not a seed"},
+      {"--seed 18446744073709551616", "--seed: '18446744073709551616' is not a seed"},
+      {"--seed 2.5", "--seed: '2.5' is not a seed"},
+      {"--trials 0", "--trials: 0 is out of range: a whole number from 1 to 10000"},
+      {"--trials 1e3", "--trials: '1e3' is not a whole number from 1 to 10000"},
+      {"--study -1", "--study: -1 is out of range: a whole number from 0 to 999"},
+      {"--threads 100000", "--threads: '100000' is not a thread count here: 0 (all cores) up to"},
+      {"--threads -2", "--threads: '-2' is not a thread count here"},
+      {"--max-runtime 1e400", "--max-runtime: '1e400' is not a number of seconds above 0"},
+      {"--max-runtime 0", "--max-runtime: '0' is not a number of seconds above 0"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_cli(run + c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_TRUE(contains(r.output, c.message)) << c.args << "\n" << r.output;
+    EXPECT_LT(r.output.size(), 300u) << c.args << "\n" << r.output;
+  }
+  const auto jobs = run_cli("bench --workloads fmnist_mlp --submissions nadamw --jobs 0 --experiment-dir /nonexistent/x");
+  EXPECT_TRUE(contains(jobs.output, "--jobs: 0 is out of range: a whole number from 1 to")) << jobs.output;
+  const auto studies = run_cli("plan --workloads fmnist_mlp --submissions nadamw --studies 0 --threads 1 "
+                               "--experiment-dir /nonexistent/x");
+  EXPECT_TRUE(contains(studies.output, "--studies: 0 is out of range: a whole number from 1 to 1000")) << studies.output;
+  // The largest seed is a seed: it reaches the planned line unchanged.
+  const auto largest = run_cli("plan --workloads fmnist_mlp --submissions nadamw --ruleset self --threads 1 "
+                               "--seed 18446744073709551615 --experiment-dir /nonexistent/x");
+  EXPECT_EQ(largest.exit_code, 0) << largest.output;
+  EXPECT_TRUE(contains(largest.output, "--seed 18446744073709551615 ")) << largest.output;
+}
+
+TEST(Cli, PlanLinesStateTheirThreadsAndAbsolutePaths) {
+  const auto no_threads = run_cli("plan --workloads fmnist_mlp --submissions nadamw --experiment-dir exp");
+  EXPECT_NE(no_threads.exit_code, 0);
+  EXPECT_TRUE(contains(no_threads.output, "--threads is required")) << no_threads.output;
+  const auto r = run_cli("plan --workloads fmnist_mlp --submissions nadamw --ruleset external --trials 1 --threads 3 "
+                         "--experiment-dir rel/exp --data-dir rel/data");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string cwd = fs::current_path().string();
+  EXPECT_TRUE(contains(r.output, " --experiment-dir " + cwd + "/rel/exp ")) << r.output;
+  EXPECT_TRUE(contains(r.output, " --threads 3 ")) << r.output;
+  EXPECT_TRUE(contains(r.output, " --data-dir " + cwd + "/rel/data")) << r.output;
+}
+
+TEST(Cli, AlgoPerfFlagSpellingsAreAliases) {
+  const fs::path exp = cli_fresh_dir("algoperf");
+  // submission_runner.py's spellings, in its --flag=value form.
+  auto r = run_cli("run --workload=fmnist_mlp --submission_path=nadamw --tuning_ruleset=external "
+                   "--num_tuning_trials=1 --rng_seed=5 --max_global_steps=3 --experiment_dir=" + exp.string() +
+                   " --experiment_name=baseline --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const fs::path dir = exp / "baseline" / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_1";
+  auto result = nlohmann::json::parse(std::ifstream(dir / "trial_result.json"));
+  EXPECT_EQ(result["global_step"], 3);
+  auto config = nlohmann::json::parse(std::ifstream(exp / "baseline" / "nadamw" / "experiment.json"));
+  EXPECT_EQ(config["seed"], 5);
+  EXPECT_EQ(config["trials"], 1);
+  EXPECT_EQ(config["ruleset"], "external");
+  // --overwrite: the finished trial runs again (AlgoPerf's meaning), under the same configuration.
+  auto again = run_cli("run --workload=fmnist_mlp --submission_path=nadamw --num_tuning_trials=1 --rng_seed=5 "
+                       "--max_global_steps=3 --experiment_dir=" + exp.string() + " --experiment_name=baseline "
+                       "--threads 1 --overwrite");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(contains(again.output, "--overwrite runs it again")) << again.output;
+
+  auto help = run_cli("run --help");
+  EXPECT_TRUE(contains(help.output, "--seed,--rng_seed")) << help.output;
+  EXPECT_TRUE(contains(help.output, "These have no equivalent:")) << help.output;
+  for (const char* flag : {"--framework:", "--torch_compile:", "--resume_last_run:", "--save_checkpoints",
+                           "--hparam_start_index"})
+    EXPECT_TRUE(contains(help.output, flag)) << flag << "\n" << help.output;
+  fs::remove_all(exp);
+}
+
+TEST(Cli, BenchNamesTheCauseBeforeTheFirstTrial) {
+  // Before: every trial was spawned and failed, and the last error was a misleading scoring message.
+  const fs::path dir = cli_fresh_dir("benchcheck");
+  const std::string bench = "bench --submissions nadamw --ruleset self --max-steps 1 --threads 1 ";
+  auto data = run_cli(bench + "--workloads fmnist_mlp,austen_lm --data-dir /nonexistent/data --experiment-dir " +
+                      (dir / "exp").string());
+  EXPECT_EQ(data.exit_code, 1) << data.output;
+  EXPECT_TRUE(contains(data.output, "the data of some workloads is not ready; no trial was started")) << data.output;
+  EXPECT_TRUE(contains(data.output, "apt-get install dataset-fashion-mnist")) << data.output;
+  EXPECT_TRUE(contains(data.output, "Run: trainperf data prepare --workload austen_lm --data-dir /nonexistent/data"))
+      << data.output;
+  EXPECT_FALSE(contains(data.output, "[start]")) << data.output;
+  EXPECT_FALSE(fs::exists(dir / "exp")) << "a refused bench left a folder";
+
+  fs::create_directories(dir);
+  std::ofstream(dir / "afile") << "x";
+  auto folder = run_cli(bench + "--workloads fmnist_mlp --experiment-dir " + (dir / "afile" / "exp").string());
+  EXPECT_EQ(folder.exit_code, 1) << folder.output;
+  EXPECT_TRUE(contains(folder.output, "cannot create experiment directory '" + (dir / "afile" / "exp").string()))
+      << folder.output;
+  EXPECT_FALSE(contains(folder.output, "[start]")) << folder.output;
+
+  auto device = run_cli(bench + "--workloads fmnist_mlp --device tpu --experiment-dir " + (dir / "exp").string());
+  EXPECT_EQ(device.exit_code, 1) << device.output;
+  EXPECT_TRUE(contains(device.output, "unknown device 'tpu'")) << device.output;
+  EXPECT_FALSE(contains(device.output, "[start]")) << device.output;
+  fs::remove_all(dir);
+}

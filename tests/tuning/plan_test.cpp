@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include <filesystem>
@@ -12,8 +13,13 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "data/fashion_mnist.h"
 #include "runner/experiment.h"
+#include "runner/run_flags.h"
 #include "runner/trial_logs.h"
+#include "submissions/registry.h"
 #include "tuning/plan.h"
 #include "tuning/suites.h"
 #include "support/cli.h"
@@ -83,18 +89,27 @@ TEST(Plan, ShellQuotingRoundTrips) {
 TEST(ExperimentConfig, DifferentConfigurationIsRefused) {
   const fs::path dir = fs::temp_directory_path() / ("trainperf_cfg_" + std::to_string(::getpid()));
   fs::remove_all(dir);
+  const SubmissionEntry& sub = resolve_submission("nadamw");
   StudyRequest r;
   r.ruleset = Ruleset::Self;
   r.seed = 1;
-  check_or_record_experiment_config(dir, experiment_config(r, std::nullopt));
-  check_or_record_experiment_config(dir, experiment_config(r, std::nullopt));  // same: fine
+  check_experiment_config(dir, r, sub, std::nullopt);  // nothing there: fine, and nothing written
+  EXPECT_FALSE(fs::exists(dir));
+  record_experiment_config(dir, experiment_config(r, std::nullopt));
+  record_experiment_config(dir, experiment_config(r, std::nullopt));  // same: fine
+  check_experiment_config(dir, r, sub, std::nullopt);
   r.max_steps = 50;
-  try {
-    check_or_record_experiment_config(dir, experiment_config(r, std::nullopt));
-    FAIL();
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("holds trials of a different configuration"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("max_steps: null -> 50"), std::string::npos) << e.what();
+  for (int writing = 0; writing < 2; ++writing) {
+    try {
+      if (writing)
+        record_experiment_config(dir, experiment_config(r, std::nullopt));
+      else
+        check_experiment_config(dir, r, sub, std::nullopt);
+      FAIL();
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("holds trials of a different configuration"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find("max_steps: null -> 50"), std::string::npos) << e.what();
+    }
   }
   fs::remove_all(dir);
 }
@@ -251,4 +266,147 @@ TEST(RunPlanned, ACorruptResultIsRerunNotCountedAsDone) {
   EXPECT_NE(out.str().find("[rerun]"), std::string::npos) << out.str();
   EXPECT_EQ(out.str().find("[done]"), std::string::npos) << out.str();
   fs::remove_all(root);
+}
+
+TEST(Plan, APlannedLineRunsTheRequestItWasPlannedFrom) {
+  // The run flags are spelled once (runner/run_flags.h): a planned line, run as is from another
+  // directory, records in flags_0.json the request it was planned from. Its paths are absolute and
+  // its threads explicit, so it runs unchanged on another machine of a cluster.
+  const fs::path root = fs::temp_directory_path() / ("trainperf_planned_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "space.json")
+      << R"([{"learning_rate": 1e-3, "one_minus_beta1": 0.1, "beta2": 0.999, "weight_decay": 0.1, "warmup_factor": 0.05},
+             {"learning_rate": 2e-3, "one_minus_beta1": 0.1, "beta2": 0.999, "weight_decay": 0.1, "warmup_factor": 0.05}])";
+  const fs::path cwd = fs::current_path();
+  fs::current_path(root);  // relative paths below are relative to the planning directory
+  BenchRequest r;
+  r.workloads = {"fmnist_mlp"};
+  r.submissions = {"nadamw"};
+  r.ruleset = Ruleset::External;
+  r.rules = RulesVersion::V05;
+  r.studies = 2;
+  r.trials = 2;
+  r.seed = 9;
+  r.max_steps = 3;
+  r.threads = 1;
+  r.experiment_dir = "exp";
+  r.search_space_path = "space.json";
+  r.data_dir = fs::relative(kFashionMnistDefaultDir, root).string();
+  const auto trials = plan_trials(r, TRAINPERF_CLI);
+  fs::current_path("/");
+  ASSERT_EQ(trials.size(), 4u);
+  const PlannedTrial& t = trials[3];
+  ASSERT_EQ(t.dir, root / "exp" / "nadamw" / "study_1" / "fmnist_mlp_cpp" / "trial_2");
+  const int rc = std::system((shell_command(t.argv) + " > " + (root / "trial.log").string() + " 2>&1").c_str());
+  fs::current_path(cwd);
+  std::ifstream log(root / "trial.log");
+  const std::string output((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(rc, 0) << shell_command(t.argv) << "\n" << output;
+
+  const StudyRequest got = request_from_flags(nlohmann::json::parse(std::ifstream(t.dir / "flags_0.json")));
+  EXPECT_EQ(got.workload, "fmnist_mlp");
+  EXPECT_EQ(got.submission, "nadamw");
+  EXPECT_EQ(got.ruleset, Ruleset::External);
+  EXPECT_EQ(got.rules, RulesVersion::V05);
+  EXPECT_EQ(got.study, 1);
+  EXPECT_EQ(got.trials, 2);
+  EXPECT_EQ(got.only_trial, 2);
+  EXPECT_EQ(got.seed, 9u);
+  EXPECT_EQ(got.max_steps, 3);
+  EXPECT_EQ(got.threads, 1);
+  EXPECT_EQ(got.device, "cpu");
+  EXPECT_EQ(got.experiment_dir, root / "exp");
+  EXPECT_EQ(fs::weakly_canonical(got.data_dir), fs::weakly_canonical(kFashionMnistDefaultDir));
+  EXPECT_TRUE(fs::path(got.data_dir).is_absolute()) << got.data_dir;
+  EXPECT_EQ(got.search_space_path, (root / "space.json").string());
+  // Read back, the request plans the same line.
+  const std::vector<std::string> args(t.argv.begin() + 2, t.argv.end());
+  EXPECT_EQ(run_arguments(got), args);
+  // And the trial is the one planned: point 2 of the space, the seed of study 1's trial 2.
+  const auto hparams = nlohmann::json::parse(std::ifstream(t.dir / "hparams.json"));
+  EXPECT_DOUBLE_EQ(hparams["learning_rate"].get<double>(), 2e-3);
+  const auto meta = nlohmann::json::parse(std::ifstream(t.dir / "meta_data_0.json"));
+  EXPECT_EQ(meta["rng_seed"].get<uint64_t>(), trial_seed(9, 1, "fmnist_mlp", 2));
+  EXPECT_EQ(meta["intra_op_threads"], 1);
+  EXPECT_EQ(meta["rules_version"], "v0.5");
+  fs::remove_all(root);
+}
+
+TEST(Plan, ASearchSpaceIsOneSubmissionsAndSelfTuningTakesNone) {
+  BenchRequest r;
+  r.workloads = {"fmnist_mlp"};
+  r.submissions = {"nadamw", "adamw"};
+  r.ruleset = Ruleset::External;
+  r.threads = 1;
+  r.experiment_dir = "/tmp/plan_space_exp";
+  r.search_space_path = "/nonexistent/space.json";
+  try {
+    plan_trials(r, "x");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--search-space is one submission's space; 2 submissions given"),
+              std::string::npos)
+        << e.what();
+  }
+  r.submissions = {"nadamw"};
+  r.ruleset = Ruleset::Self;
+  try {
+    plan_trials(r, "x");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("self-tuning takes no search space"), std::string::npos) << e.what();
+  }
+}
+
+namespace {
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+TEST(BenchAndPlan, RefuseAnotherConfigurationBeforeStartingAnything) {
+  // Before: bench ran (or scored the old trials as) the new configuration and exited 0; the refusal
+  // appeared only in per-trial .log files.
+  const fs::path exp = fs::temp_directory_path() / ("trainperf_benchcfg_" + std::to_string(::getpid()));
+  fs::remove_all(exp);
+  using trainperf::testing::run_cli;
+  ASSERT_EQ(run_cli("run -w fmnist_mlp -s nadamw --ruleset self --max-steps 2 --threads 1 --experiment-dir " +
+                    exp.string()).exit_code, 0);
+  const fs::path trial = exp / "nadamw" / "study_0" / "fmnist_mlp_cpp" / "trial_1";
+  const std::string result = read_text(trial / "trial_result.json");
+  const std::string other = " --workloads fmnist_mlp,fmnist_mlp_tanh --submissions nadamw --ruleset self --seed 7 "
+                            "--max-steps 3 --threads 1 --experiment-dir " + exp.string();
+  for (const std::string command : {"bench", "plan"}) {
+    const auto r = run_cli(command + other);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find(exp.string() + "/nadamw holds trials of a different configuration"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("max_steps: 2 -> 3"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("seed: 0 -> 7"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("[start]"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find(" run --workload"), std::string::npos) << r.output;  // plan printed no line
+  }
+  EXPECT_FALSE(fs::exists(exp / "nadamw" / "study_0" / "fmnist_mlp_tanh_cpp")) << "a refused bench started a trial";
+  EXPECT_FALSE(fs::exists(exp / "scores")) << "a refused bench scored";
+  EXPECT_EQ(read_text(trial / "trial_result.json"), result);
+
+  // Without experiment.json, the trials' own files say what they ran with.
+  fs::remove(exp / "nadamw" / "experiment.json");
+  const auto rebuilt = run_cli("bench" + other);
+  EXPECT_EQ(rebuilt.exit_code, 1) << rebuilt.output;
+  EXPECT_NE(rebuilt.output.find("experiment.json is missing; rebuilt from each trial's flags_0.json, "
+                                "meta_data_0.json and hparams.json, 1 of 1 trials differ; the first is " +
+                                trial.string() + ":"),
+            std::string::npos)
+      << rebuilt.output;
+  EXPECT_NE(rebuilt.output.find("seed: 0 -> 7"), std::string::npos) << rebuilt.output;
+  // The same configuration goes on, keeping the finished trial.
+  const auto same = run_cli("bench --workloads fmnist_mlp --submissions nadamw --ruleset self --max-steps 2 "
+                            "--threads 1 --experiment-dir " + exp.string());
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("finished earlier; kept"), std::string::npos) << same.output;
+  EXPECT_EQ(read_text(trial / "trial_result.json"), result);
+  fs::remove_all(exp);
 }
