@@ -114,6 +114,7 @@ h3 { margin-top: 1.6em; }
 nav a { margin-right: 1em; }
 table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
+td:not(.text) { white-space: nowrap; }
 th { background: #f3f3f3; }
 th.text, td.text { text-align: left; }
 table.kv td { text-align: left; }
@@ -138,6 +139,8 @@ int x_column(const scoring::TrialLogs& trial, TimeAxis axis) {
   if (c < 0 && axis == TimeAxis::Time) c = trial.evals.column("accumulated_submission_time");
   return c;
 }
+
+constexpr size_t kMaxProfileBands = 4;
 
 // A probability cell shaded from red (0) through white (0.5) to green (1).
 std::string probability_cell(double p) {
@@ -263,7 +266,8 @@ void scores_section(Page& p, const ScoreResult& r) {
 
 void profile_section(Page& p, const ScoreResult& r) {
   const auto& boot = r.bootstrap;
-  const bool bands = boot.available() && !boot.rho_low.empty();
+  // With many submissions the bands hide one another and the profiles; the table's intervals remain.
+  const bool bands = boot.available() && !boot.rho_low.empty() && r.submissions.size() <= kMaxProfileBands;
   Plot plot;
   plot.title = "Performance profiles";
   plot.xlabel = "tau (ratio to the fastest submission)";
@@ -293,7 +297,9 @@ void profile_section(Page& p, const ScoreResult& r) {
                    (bands ? fmt::format("; shaded: the pointwise {:.0f}% bootstrap interval of each profile over "
                                         "studies.",
                                         boot.level * 100)
-                          : ".")));
+                    : boot.available() ? fmt::format(" (the bootstrap bands are drawn for up to {} submissions).",
+                                                     kMaxProfileBands)
+                                       : ".")));
   p.raw("</section>\n");
 }
 

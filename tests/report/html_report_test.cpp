@@ -91,6 +91,17 @@ TEST_F(ReportHtml, ShowsIntervalsPairwiseRankProbabilitiesAndBothClocks) {
   EXPECT_FALSE(contains(html, "id=\"no-interval\""));
 }
 
+TEST_F(ReportHtml, ProfileBandsOnlyForAFewSubmissions) {
+  for (auto copy : {"adamw2", "adamw3", "adamw4"})
+    fs::copy(root / "exp" / "adamw", root / "exp" / copy, fs::copy_options::recursive);
+  auto r = score_log_trees({root / "exp"}, options, nullptr);
+  ASSERT_TRUE(r.bootstrap.available());
+  const std::string html = report::render_html_report(r);
+  EXPECT_FALSE(contains(html, "pointwise 95% bootstrap interval"));
+  EXPECT_TRUE(contains(html, "the bootstrap bands are drawn for up to 4 submissions"));
+  EXPECT_TRUE(contains(html, "<table class=\"pairwise\">"));  // the intervals themselves stay
+}
+
 TEST_F(ReportHtml, OneStudySaysNoIntervalCanBeGiven) {
   for (auto sub : {"adamw", "momentum"})
     for (auto study : {"study_1", "study_2"}) fs::remove_all(root / "exp" / sub / study);
