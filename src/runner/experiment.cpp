@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <ostream>
 
+#include "runner/reference_step.h"
 #include "runner/run_flags.h"
 #include "runner/trial_logs.h"
 #include "submissions/registry.h"
@@ -51,7 +52,7 @@ namespace {
 std::string fmt_metric(double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : fmt::format("{}", v); }
 
 void print_settings(std::ostream& out, const StudyRequest& r, const WorkloadSpec& spec, const SubmissionEntry& sub,
-                    double budget) {
+                    double multiplier) {
   auto row = [&](const std::string& k, const std::string& v) { fmt::print(out, "  {:<22} {}\n", k, v); };
   fmt::print(out, "trainperf {} ({})\n", trainperf_version(), git_hash());
   row("workload", spec.name + " — " + spec.description);
@@ -60,8 +61,17 @@ void print_settings(std::ostream& out, const StudyRequest& r, const WorkloadSpec
   row("study / trials", fmt::format("{} / {}", r.study, r.ruleset == Ruleset::Self ? 1 : r.trials));
   row("target", fmt::format("validation/{} {} {} (test {})", spec.target_metric,
                             spec.goal == Goal::Maximize ? ">" : "<", spec.validation_target, spec.test_target));
-  row("budget", fmt::format("{:.1f} s of submission time", budget));
-  row("step hint / eval every", fmt::format("{} steps / {} s", spec.step_hint, spec.eval_period_s));
+  if (r.max_runtime_s)
+    row("budget", fmt::format("{:.1f} s of submission time (--max-runtime)", *r.max_runtime_s));
+  else if (uses_reference_steps(spec))
+    row("budget", fmt::format("{} reference steps x {} (seconds: measured per trial)", spec.budget_reference_steps,
+                              multiplier));
+  else
+    row("budget", fmt::format("{:.1f} s of submission time", spec.max_runtime_s * multiplier));
+  row("step hint / eval every",
+      uses_reference_steps(spec)
+          ? fmt::format("{} steps / {} reference steps", spec.step_hint, spec.eval_period_reference_steps)
+          : fmt::format("{} steps / {} s", spec.step_hint, spec.eval_period_s));
   row("device / threads", fmt::format("{} / {}", r.device, torch::get_num_threads()));
   row("LibTorch / BLAS", fmt::format("{} / {}{}", libtorch_version(), blas_library(),
                                      blas_is_optimized() ? "" : "  (WARNING: reference BLAS, ~10x slower)"));
@@ -96,6 +106,8 @@ TrialResult result_from_json(const nlohmann::json& j) {
   r.global_step = j.value("global_step", int64_t{0});
   r.submission_time = j.value("submission_time", 0.0);
   r.max_runtime_s = j.value("max_runtime", 0.0);
+  r.eval_period_s = j.value("eval_period", 0.0);
+  r.reference_step_s = j.value("reference_step_s", 0.0);
   r.num_evals = j.value("num_evals", int64_t{0});
   r.best_validation = j.value("best_validation", 0.0);
   if (j.contains("time_to_target") && !j["time_to_target"].is_null()) r.time_to_target = j["time_to_target"].get<double>();
@@ -118,6 +130,7 @@ nlohmann::json experiment_config(const StudyRequest& r, const std::optional<Sear
   };
   if (!r.stop_at_targets) j["stop_at_targets"] = false;
   if (r.max_runtime_s) j["max_runtime_override"] = *r.max_runtime_s;
+  if (r.reference_step_s) j["reference_step_override"] = *r.reference_step_s;
   if (space) {
     j["trials"] = r.trials;
     nlohmann::json points = nlohmann::json::array();
@@ -329,8 +342,8 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   const torch::Device device = parse_device(r.device);
   workload->load_data(DataOptions{r.data_dir, device});
 
-  const double budget = r.max_runtime_s.value_or(spec.max_runtime_s * budget_multiplier(r.ruleset, r.rules));
-  print_settings(out, r, spec, sub, budget);
+  const double multiplier = budget_multiplier(r.ruleset, r.rules);
+  print_settings(out, r, spec, sub, multiplier);
 
   std::vector<TrialOutcome> outcomes;
   for (int trial = 1; trial <= num_trials; ++trial) {
@@ -374,11 +387,33 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     meta["rules_version"] = to_string(r.rules);
     meta["study"] = r.study;
     meta["trial"] = trial;
+    // The budget in seconds on this machine, now (docs/timing.md): timed before the trial, untimed.
+    std::optional<double> reference_step_s = r.reference_step_s;
+    if (uses_reference_steps(spec) && !reference_step_s) {
+      const ReferenceStepTiming t = measure_reference_step(*workload);
+      reference_step_s = t.median_s;
+      meta["reference_step"] = {{"median_s", t.median_s}, {"samples_s", t.samples_s},
+                                {"steps_per_sample", t.steps_per_sample}, {"warmup_steps", t.warmup_steps},
+                                {"batch_size", spec.reference_batch_size}};
+    } else if (reference_step_s) {
+      meta["reference_step"] = {{"median_s", *reference_step_s}, {"given", true}};
+    }
+    if (uses_reference_steps(spec)) {
+      const TrialClockBudget b = budget_in_seconds(spec, *reference_step_s, multiplier);
+      meta["budget_reference_steps"] = spec.budget_reference_steps;
+      meta["budget_multiplier"] = multiplier;
+      meta["max_runtime_s"] = r.max_runtime_s.value_or(b.max_runtime_s);
+      meta["eval_period_s"] = b.eval_period_s;
+    }
     log.write_json("meta_data_0.json", meta);
     log.write_json("flags_0.json", r.flags);
 
     fmt::print(out, "\ntrial {}/{}  seed {}  hparams {}\n", trial, num_trials, o.seed,
                nlohmann::json::parse(hparams.to_json()).dump());
+    if (uses_reference_steps(spec))
+      fmt::print(out, "  reference step {:.2f} ms{} -> budget {:.1f} s, eval every {:.2f} s\n", *reference_step_s * 1e3,
+                 r.reference_step_s ? " (given)" : "", meta["max_runtime_s"].get<double>(),
+                 meta["eval_period_s"].get<double>());
     std::unique_ptr<Submission> submission = sub.make();
     LocalCommunicator comm;
     TrialOptions options;
@@ -387,6 +422,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     options.seed = o.seed;
     options.max_steps = r.max_steps;
     options.max_runtime_s = r.max_runtime_s;
+    options.reference_step_s = reference_step_s;
     options.stop_at_targets = r.stop_at_targets;
     options.device = device;
     options.on_eval = [&](const EvalRecord& rec) {

@@ -28,6 +28,9 @@ struct StudyRequest {
   std::filesystem::path experiment_dir = "experiments";
   std::optional<int64_t> max_steps;
   std::optional<double> max_runtime_s;  // replaces the workload's budget (target-setting runs)
+  // The reference step's time, instead of measuring it before each trial (docs/timing.md): to replay
+  // a trial under the budget another machine measured, or to test.
+  std::optional<double> reference_step_s;
   bool stop_at_targets = true;
   bool overwrite = false;  // run finished trials again (AlgoPerf's --overwrite)
   int threads = 0;  // 0: all cores

@@ -3,6 +3,7 @@
 #include <torch/optim/adamw.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace trainperf {
@@ -43,14 +44,20 @@ ReferenceStepTiming measure_reference_step(Workload& workload, const ReferenceSt
   t.warmup_steps = o.warmup_steps;
   for (int i = 0; i < o.warmup_steps; ++i) step();
   sync();
+  const double e0 = clock.now();
+  step();
+  sync();
+  const double estimate = clock.now() - e0;
+  t.steps_per_sample =
+      estimate > 0 ? static_cast<int>(std::clamp(std::ceil(o.sample_seconds / estimate), 1.0, 1000.0)) : 1;
   double total = 0;
-  while (static_cast<int>(t.samples_s.size()) < o.max_steps &&
-         (static_cast<int>(t.samples_s.size()) < o.min_steps || total < o.min_seconds)) {
+  while (static_cast<int>(t.samples_s.size()) < o.max_samples &&
+         (static_cast<int>(t.samples_s.size()) < o.min_samples || total < o.min_seconds)) {
     const double t0 = clock.now();
-    step();
+    for (int i = 0; i < t.steps_per_sample; ++i) step();
     sync();
     const double dt = clock.now() - t0;
-    t.samples_s.push_back(dt);
+    t.samples_s.push_back(dt / t.steps_per_sample);
     total += dt;
   }
   t.median_s = median(t.samples_s);
