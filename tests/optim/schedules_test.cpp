@@ -69,7 +69,8 @@ TEST(Schedules, NamedSchedulesAreTheCompositions) {
   ASSERT_EQ(schedule_names().size(), expected.size());
   for (const auto& [name, schedule] : expected) {
     const auto named = named_schedule(name, total, 0.1, 0.3);
-    for (int64_t t = 0; t <= total + 2; ++t) EXPECT_EQ(named->multiplier(t), schedule->multiplier(t)) << name << " t " << t;
+    for (int64_t t = 0; t <= total + 2; ++t)
+      EXPECT_EQ(named->multiplier(t), schedule->multiplier(t)) << name << " t " << t;
   }
   // warmup_stable_decay by name decays to 0: its golden cases with end_factor 0.
   for (const auto& c : load_golden("schedules")["warmup_stable_decay"])

@@ -64,7 +64,8 @@ TEST(ScheduleKey, AnUnknownScheduleIsRefusedWhenTheTrialStarts) {
   const std::vector<ParamInfo> params = workload.param_infos(*model);
   LocalCommunicator comm;
   auto submission = submissions().find("adamw").make();
-  EXPECT_THROW(submission->init_optimizer_state({workload, *model, params, adamw_point("cosine"), Ruleset::Self, 7, comm}),
+  const Hyperparameters h = adamw_point("cosine");  // a string, so the schema accepts it
+  EXPECT_THROW(submission->init_optimizer_state({workload, *model, params, h, Ruleset::Self, 7, comm}),
                std::invalid_argument);
 }
 

@@ -53,14 +53,17 @@ inline HParamSchema schedule_free_hparams() {
       .add(gradient_hparams());
 }
 
-// Schedule-Free: `Optimizer` is both a LibTorch optimizer and EvalWeights (x for evaluation, y for
-// gradients). The warmup over warmup_factor * step_hint * step_hint_factor steps is passed to `make`.
+// Schedule-Free: `Optimizer` (a ScheduleFree<Update>, optim/schedule_free.h) is both a LibTorch
+// optimizer and EvalWeights (x for evaluation, y for gradients). `options` gives the variant's own
+// options from its own keys (learning rate, momentum or betas); the keys schedule_free_hparams()
+// declares are read here: weight_decay, r, weight_lr_power, and the warmup over
+// warmup_factor * step_hint * step_hint_factor steps.
 template <class Optimizer>
 class ScheduleFreeSubmission final : public GradientSubmission {
  public:
-  using Make = std::function<std::unique_ptr<Optimizer>(const InitContext& ctx, const std::vector<torch::Tensor>& params,
-                                                        int64_t warmup_steps)>;
-  explicit ScheduleFreeSubmission(Make make) : make_(std::move(make)) {}
+  using Options = typename Optimizer::Options;
+  using MakeOptions = std::function<Options(const Hyperparameters& h)>;
+  explicit ScheduleFreeSubmission(MakeOptions options) : options_(std::move(options)) {}
 
   void init_optimizer_state(const InitContext& ctx) override {
     GradientSubmission::init_optimizer_state(ctx);
@@ -77,9 +80,14 @@ class ScheduleFreeSubmission final : public GradientSubmission {
  protected:
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
-    const auto warmup = static_cast<int64_t>(ctx.hparams.number_or("warmup_factor", 0.0) *
-                                             static_cast<double>(schedule_steps(ctx)));
-    std::unique_ptr<Optimizer> optimizer = make_(ctx, params, warmup);
+    const Hyperparameters& h = ctx.hparams;
+    const auto warmup =
+        static_cast<int64_t>(h.number_or("warmup_factor", 0.0) * static_cast<double>(schedule_steps(ctx)));
+    auto optimizer = std::make_unique<Optimizer>(params, options_(h)
+                                                             .weight_decay(h.number("weight_decay"))
+                                                             .warmup_steps(warmup)
+                                                             .r(h.number("r"))
+                                                             .weight_lr_power(h.number("weight_lr_power")));
     optimizer_ = optimizer.get();
     return optimizer;
   }
@@ -87,7 +95,7 @@ class ScheduleFreeSubmission final : public GradientSubmission {
   std::shared_ptr<Schedule> make_schedule(const InitContext&) override { return nullptr; }
 
  private:
-  Make make_;
+  MakeOptions options_;
   Optimizer* optimizer_ = nullptr;
   EvalWeightsProtocol protocol_;
 };

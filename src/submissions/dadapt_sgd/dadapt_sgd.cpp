@@ -3,27 +3,24 @@
 // weight decay as in the reference, and growth_rate bounding how fast d may grow (absent:
 // unbounded, the reference default, with which fmnist_mlp diverges; see docs/optimizers-lr-free.md).
 #include "optim/dadapt_sgd.h"
-#include "submissions/common/gradient_submission.h"
+#include "submissions/common/d_adaptation.h"
 #include "submissions/registry.h"
-
-#include <limits>
 
 namespace trainperf {
 
 namespace {
-
-constexpr double kUnboundedGrowth = std::numeric_limits<double>::infinity();  // JSON has no inf: absent = unbounded
 
 class DAdaptSGDSubmission final : public GradientSubmission {
  protected:
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
-    return std::make_unique<DAdaptSGD>(params, DAdaptSGDOptions(h.number("learning_rate"))
-                                                   .momentum(1.0 - h.number("one_minus_beta1"))
-                                                   .weight_decay(h.number("weight_decay"))
-                                                   .d0(h.number("d0"))
-                                                   .growth_rate(h.has("growth_rate") ? h.number("growth_rate") : kUnboundedGrowth));
+    return std::make_unique<DAdaptSGD>(
+        params, DAdaptSGDOptions(h.number("learning_rate"))
+                    .momentum(1.0 - h.number("one_minus_beta1"))
+                    .weight_decay(h.number("weight_decay"))
+                    .d0(h.number("d0"))
+                    .growth_rate(growth_rate_or_unbounded(h)));
   }
 };
 
@@ -34,10 +31,8 @@ static HParamSchema dadapt_sgd_hparams() {
       .number("learning_rate", "multiplier of the D-Adaptation step size (warmup + cosine decay)")
       .number("one_minus_beta1", "1 - momentum")
       .number("weight_decay", 0.0, "weight decay")
-      .number("d0", 1e-6, "initial D estimate")
       .optional("growth_rate", HType::Number, "bound on D's growth per step (default unbounded)")
-      .add(schedule_hparams())
-      .add(gradient_hparams());
+      .add(d_adaptation_hparams());
 }
 
 void register_dadapt_sgd(SubmissionRegistry& registry) {

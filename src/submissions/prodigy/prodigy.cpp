@@ -2,7 +2,7 @@
 // 1 by default, under warmup + cosine decay with safeguard_warmup, as the authors recommend when
 // warming up), decoupled weight decay.
 #include "optim/prodigy.h"
-#include "submissions/common/gradient_submission.h"
+#include "submissions/common/d_adaptation.h"
 #include "submissions/registry.h"
 
 namespace trainperf {
@@ -14,15 +14,10 @@ class ProdigySubmission final : public GradientSubmission {
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {
     const Hyperparameters& h = ctx.hparams;
-    return std::make_unique<Prodigy>(params, ProdigyOptions(h.number("learning_rate"))
-                                                 .beta1(1.0 - h.number("one_minus_beta1"))
-                                                 .beta2(h.number("beta2"))
-                                                 .weight_decay(h.number("weight_decay"))
-                                                 .decouple(true)
-                                                 .safeguard_warmup(h.boolean("safeguard_warmup"))
-                                                 .use_bias_correction(h.boolean("use_bias_correction"))
-                                                 .d0(h.number("d0"))
-                                                 .d_coef(h.number("d_coef")));
+    return std::make_unique<Prodigy>(
+        params, with_adam_d_adaptation_keys(ProdigyOptions(h.number("learning_rate")), h)
+                    .safeguard_warmup(h.boolean("safeguard_warmup"))
+                    .d_coef(h.number("d_coef")));
   }
 };
 
@@ -31,15 +26,10 @@ class ProdigySubmission final : public GradientSubmission {
 static HParamSchema prodigy_hparams() {
   return HParamSchema()
       .number("learning_rate", "multiplier of Prodigy's step size (warmup + cosine decay)")
-      .number("one_minus_beta1", "1 - beta1")
-      .number("beta2", "second-moment decay")
-      .number("weight_decay", 0.0, "decoupled weight decay")
+      .add(adam_d_adaptation_hparams())
       .boolean("safeguard_warmup", true, "leave the learning rate out of the D estimate's denominator")
-      .boolean("use_bias_correction", false, "Adam's bias correction of the step")
-      .number("d0", 1e-6, "initial D estimate")
       .number("d_coef", 1.0, "multiplier of the D estimate")
-      .add(schedule_hparams())
-      .add(gradient_hparams());
+      .add(d_adaptation_hparams());
 }
 
 void register_prodigy(SubmissionRegistry& registry) {

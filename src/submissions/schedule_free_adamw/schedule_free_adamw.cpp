@@ -21,19 +21,12 @@ void register_schedule_free_adamw(SubmissionRegistry& registry) {
                 "Schedule-Free AdamW (train at y, evaluate at x); AlgoPerf v0.5 self-tuning winner",
                 "Defazio et al. 2024, The Road Less Scheduled; github.com/facebookresearch/schedule_free (algoperf/)",
                 [] {
-                  return std::make_unique<ScheduleFreeSubmission<ScheduleFreeAdamW>>(
-                      [](const InitContext& ctx, const std::vector<torch::Tensor>& params, int64_t warmup) {
-                        const Hyperparameters& h = ctx.hparams;
-                        return std::make_unique<ScheduleFreeAdamW>(
-                            params, ScheduleFreeAdamWOptions(h.number("learning_rate"))
-                                        .beta1(1.0 - h.number("one_minus_beta1"))
-                                        .beta2(h.number("beta2"))
-                                        .eps(1e-8)
-                                        .weight_decay(h.number("weight_decay"))
-                                        .warmup_steps(warmup)
-                                        .r(h.number("r"))
-                                        .weight_lr_power(h.number("weight_lr_power")));
-                      });
+                  return std::make_unique<ScheduleFreeSubmission<ScheduleFreeAdamW>>([](const Hyperparameters& h) {
+                    return ScheduleFreeAdamWOptions(h.number("learning_rate"))
+                        .beta1(1.0 - h.number("one_minus_beta1"))
+                        .beta2(h.number("beta2"))
+                        .eps(1e-8);
+                  });
                 },
                 "schedule_free_adamw", schedule_free_adamw_hparams()});
 }

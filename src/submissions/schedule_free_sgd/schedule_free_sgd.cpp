@@ -20,16 +20,9 @@ void register_schedule_free_sgd(SubmissionRegistry& registry) {
       {"schedule_free_sgd", "Schedule-Free SGD (train at y, evaluate at x); reference defaults",
        "Defazio et al. 2024, The Road Less Scheduled; github.com/facebookresearch/schedule_free (SGDScheduleFree)",
        [] {
-         return std::make_unique<ScheduleFreeSubmission<ScheduleFreeSGD>>(
-             [](const InitContext& ctx, const std::vector<torch::Tensor>& params, int64_t warmup) {
-               const Hyperparameters& h = ctx.hparams;
-               return std::make_unique<ScheduleFreeSGD>(params, ScheduleFreeSGDOptions(h.number("learning_rate"))
-                                                                    .momentum(1.0 - h.number("one_minus_beta1"))
-                                                                    .weight_decay(h.number("weight_decay"))
-                                                                    .warmup_steps(warmup)
-                                                                    .r(h.number("r"))
-                                                                    .weight_lr_power(h.number("weight_lr_power")));
-             });
+         return std::make_unique<ScheduleFreeSubmission<ScheduleFreeSGD>>([](const Hyperparameters& h) {
+           return ScheduleFreeSGDOptions(h.number("learning_rate")).momentum(1.0 - h.number("one_minus_beta1"));
+         });
        },
        "schedule_free_sgd", schedule_free_sgd_hparams()});
 }
