@@ -16,6 +16,7 @@ struct RunArgs {
   std::string ruleset = "external", rules = "v0.6";
   int64_t max_steps = 0;
   double max_runtime = 0;
+  double reference_step = 0;
   int only_trial = 0;
   bool train_past_targets = false;
   std::string experiment_name;
@@ -28,6 +29,7 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   req.rules = parse_rules_version(args.rules);
   if (args.max_steps > 0) req.max_steps = args.max_steps;
   if (args.max_runtime > 0) req.max_runtime_s = args.max_runtime;
+  if (args.reference_step > 0) req.reference_step_s = args.reference_step;
   if (args.only_trial > 0) req.only_trial = args.only_trial;
   req.stop_at_targets = !args.train_past_targets;
   if (!args.experiment_name.empty()) req.experiment_dir /= args.experiment_name;
@@ -74,6 +76,9 @@ void add_run_command(CLI::App& app) {
         add_run_flag(run_cmd, f.flag, args->max_steps)->check(whole_number(1, kMaxSteps));
         break;
       case RunFlag::MaxRuntime: add_run_flag(run_cmd, f.flag, args->max_runtime)->check(positive_seconds()); break;
+      case RunFlag::ReferenceStep:
+        add_run_flag(run_cmd, f.flag, args->reference_step)->check(positive_seconds());
+        break;
       case RunFlag::TrainPastTargets: add_run_switch(run_cmd, f.flag, args->train_past_targets); break;
       case RunFlag::SearchSpace: add_run_flag(run_cmd, f.flag, req.search_space_path); break;
       case RunFlag::DataDir: add_run_flag(run_cmd, f.flag, req.data_dir); break;

@@ -26,6 +26,9 @@ const std::vector<RunFlagSpec>& run_flags() {
       {RunFlag::MaxRuntime, "--max-runtime", "",
        "budget in seconds of submission time, replacing the workload's (target-setting runs: train to "
        "--max-steps whatever the time)"},
+      {RunFlag::ReferenceStep, "--reference-step-s", "",
+       "the reference step's time in seconds, instead of timing it before each trial (docs/timing.md: to "
+       "replay another machine's budget)"},
       {RunFlag::TrainPastTargets, "--train-past-targets", "",
        "keep training after both targets are reached (target-setting runs)", true},
       {RunFlag::SearchSpace, "--search-space", "--tuning_search_space",
@@ -69,6 +72,7 @@ std::vector<std::string> run_arguments(const StudyRequest& r) {
       case RunFlag::Device: add(r.device); break;
       case RunFlag::MaxSteps: if (r.max_steps) add(std::to_string(*r.max_steps)); break;
       case RunFlag::MaxRuntime: if (r.max_runtime_s) add(fmt::format("{}", *r.max_runtime_s)); break;
+      case RunFlag::ReferenceStep: if (r.reference_step_s) add(fmt::format("{}", *r.reference_step_s)); break;
       case RunFlag::TrainPastTargets: if (!r.stop_at_targets) out.push_back(f.name); break;
       case RunFlag::SearchSpace: if (!r.search_space_path.empty()) add(r.search_space_path); break;
       case RunFlag::DataDir: if (!r.data_dir.empty()) add(r.data_dir); break;
@@ -116,7 +120,8 @@ StudyRequest request_from_flags(const nlohmann::json& flags) {
       case RunFlag::Threads: r.threads = parse_whole<int>(key, v); break;
       case RunFlag::Device: r.device = v; break;
       case RunFlag::MaxSteps: if (const auto s = parse_whole<int64_t>(key, v); s > 0) r.max_steps = s; break;
-      case RunFlag::MaxRuntime: {
+      case RunFlag::MaxRuntime:
+      case RunFlag::ReferenceStep: {
         size_t used = 0;
         double s = 0;
         try {
@@ -125,7 +130,7 @@ StudyRequest request_from_flags(const nlohmann::json& flags) {
           used = 0;
         }
         if (used != v.size()) throw std::invalid_argument(fmt::format("flag '{}': '{}' is not a number", key, v));
-        if (s > 0) r.max_runtime_s = s;
+        if (s > 0) (f.flag == RunFlag::MaxRuntime ? r.max_runtime_s : r.reference_step_s) = s;
         break;
       }
       case RunFlag::TrainPastTargets: r.stop_at_targets = !parse_switch(v); break;

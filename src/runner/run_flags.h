@@ -15,7 +15,7 @@ namespace trainperf {
 
 enum class RunFlag {
   Workload, Submission, Ruleset, Rules, Study, Trials, OnlyTrial, Seed, ExperimentDir, Threads, Device,
-  MaxSteps, MaxRuntime, TrainPastTargets, SearchSpace, DataDir, ExperimentName, Overwrite,
+  MaxSteps, MaxRuntime, ReferenceStep, TrainPastTargets, SearchSpace, DataDir, ExperimentName, Overwrite,
 };
 
 struct RunFlagSpec {
