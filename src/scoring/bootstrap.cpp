@@ -105,15 +105,20 @@ void summarize_replicates(Bootstrap& b, const std::vector<PerformanceProfile>* p
     b.low[s] = percentile(column, tail);
     b.high[s] = percentile(column, 100 - tail);
   }
-  const double weight = 1.0 / static_cast<double>(n_rep);
+  // Counted, then divided once: summing 1/n n times would give 1.0000000000000007.
   for (const auto& rep : b.scores)
     for (size_t s = 0; s < n_sub; ++s) {
       size_t better = 0;
       for (size_t o = 0; o < n_sub; ++o) {
-        if (rep[s] > rep[o]) b.pairwise[s][o] += weight;
+        if (rep[s] > rep[o]) b.pairwise[s][o] += 1;
         if (rep[o] > rep[s]) ++better;
       }
-      b.rank_probability[s][better] += weight;
+      b.rank_probability[s][better] += 1;
+    }
+  for (size_t s = 0; s < n_sub; ++s)
+    for (size_t o = 0; o < n_sub; ++o) {
+      b.pairwise[s][o] /= static_cast<double>(n_rep);
+      b.rank_probability[s][o] /= static_cast<double>(n_rep);
     }
   if (!profiles || profiles->empty()) return;
   const size_t n_tau = profiles->front().taus.size();

@@ -109,6 +109,12 @@ TEST(BootstrapSummary, PairwiseAndRankProbabilitiesFromKnownReplicates) {
   EXPECT_DOUBLE_EQ(b.pairwise[0][2], 0.75);
   EXPECT_DOUBLE_EQ(b.pairwise[2][1], 0.25);
   for (size_t s = 0; s < 3; ++s) EXPECT_EQ(b.pairwise[s][s], 0.0);
+  // A certainty is exactly 1 (no sum of n times 1/n rounding above it).
+  Bootstrap sure;
+  sure.scores.assign(1000, {0.9, 0.1});
+  summarize_replicates(sure);
+  EXPECT_EQ(sure.pairwise[0][1], 1.0);
+  EXPECT_EQ(sure.rank_probability[1][1], 1.0);
   // Ranks: rep0 (1, 2, 2), rep1 (2, 1, 3), rep2 (1, 1, 3), rep3 (2, 3, 1): tied scores share a rank.
   EXPECT_EQ(b.rank_probability[0], (std::vector<double>{0.5, 0.5, 0}));
   EXPECT_EQ(b.rank_probability[1], (std::vector<double>{0.5, 0.25, 0.25}));
