@@ -290,10 +290,17 @@ void record_experiment_config(const std::filesystem::path& submission_dir, const
     }
     const int rc = ::link(tmp.c_str(), file.c_str());
     const int err = errno;
+    if (rc != 0 && err != EEXIST) {
+      // A file system without hard links (some network and FUSE mounts): a plain atomic rename, which
+      // keeps readers from seeing half a file but lets the last of two simultaneous writers win.
+      std::error_code ec;
+      std::filesystem::rename(tmp, file, ec);
+      if (!ec) return;
+      std::filesystem::remove(tmp);
+      throw std::runtime_error("cannot write '" + file.string() + "': " + std::strerror(err));
+    }
     std::filesystem::remove(tmp);
     if (rc == 0) return;
-    if (err != EEXIST)
-      throw std::runtime_error("cannot write '" + file.string() + "': " + std::strerror(err));
   }
   const std::string differences = config_differences(read_experiment_json(file), config);
   if (!differences.empty())
