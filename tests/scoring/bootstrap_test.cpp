@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "scoring/compare.h"
 #include "scoring/log_fixtures.h"
@@ -235,6 +236,27 @@ TEST_F(Bootstrapped, TheOtherClockRanksBesideTheScoredOne) {
   EXPECT_TRUE(contains(text, "moved: ranked differently by steps than by time (adamw, momentum)")) << text;
   EXPECT_TRUE(contains(text, "2/3  [0.6667, 1.0000]    1.00  2 (0.6667)  moved")) << text;
   EXPECT_TRUE(contains(text, "3/3  [0.5707, 0.6397]    0.00  1 (0.7441)  moved")) << text;
+}
+
+TEST_F(Bootstrapped, TheOtherClockWarnsButNeverRefusesUnderStrict) {
+  // Logs with a `score` column but no `global_step`: scoring by time is fine, the step ranking is not.
+  for (auto sub : {"x", "y"})
+    for (int study = 0; study < 2; ++study)
+      write_text_file(trial_path(root / "nosteps", sub, study, "alpha_jax", 1) / "eval_measurements.csv",
+                      std::string("score,validation/accuracy\n10,0.3\n") + (sub[0] == 'x' ? "20" : "30") + ",0.6\n");
+  write_text_file(root / "alpha.json",
+                  R"({"workloads": {"alpha": {"metric": "validation/accuracy", "target": 0.5}}})");
+  options.targets = (root / "alpha.json").string();
+  options.strict = true;
+  std::ostringstream printed;
+  auto r = score_log_trees({root / "nosteps"}, options, &printed);
+  EXPECT_EQ(r.scores[0], 1.0);
+  EXPECT_TRUE(contains(printed.str(), "no column 'global_step'; the trial counts as not reaching the target"))
+      << printed.str();
+  EXPECT_FALSE(r.warnings.empty());
+  EXPECT_EQ(r.other_clock.scores, (std::vector<double>{0, 0}));  // nothing reached by steps
+  options.axis = TimeAxis::Steps;  // asked for, the same problem is refused
+  EXPECT_THROW(score_log_trees({root / "nosteps"}, options, nullptr), ScoringError);
 }
 
 TEST_F(Bootstrapped, OneStudyGivesNoIntervalRatherThanAZeroWidthOne) {
