@@ -14,6 +14,12 @@ rerun (used for held-out variants to save CPU time: a documented shortcut of Alg
 which tunes every variant afresh). With --lock FILE every trainperf run holds flock(FILE) (shared
 machines). Reruns with the same --experiment-dir resume: finished trials are not run again.
 
+--spaces SUB=FILE,... tunes SUB over FILE (a documented target-setting search space, e.g.
+scripts/target_setting/nadamw.json: ranges, so --trials quasi-random points) instead of its own.
+Every run times the workload's reference step (docs/timing.md), so the summary also gets
+budget_reference_steps = 4/3 x the reruns' median submission time in reference steps, and the spread
+of the reruns' time to the new target (median, IQR, coefficient of variation; docs/workloads/targets.md).
+
   scripts/set_targets.py --workload fmnist_mlp --submissions nadamw,adamw,momentum,nesterov \
       --steps 3000 --trials 5 --reruns 5 --threads 2 --out src/workloads/fmnist_mlp/targets/fmnist_mlp.json
 """
@@ -52,6 +58,7 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--lock", default=None, help="run every trainperf command under flock(LOCK)")
     ap.add_argument("--best-from", default=None, help="skip tuning; rerun the best point of this summary")
+    ap.add_argument("--spaces", default="", help="SUB=FILE,...: tune SUB over FILE instead of its own space")
     a = ap.parse_args()
     better = max if a.goal == "max" else min
     exp = a.experiment_dir or tempfile.mkdtemp(prefix="targets_")
@@ -64,9 +71,11 @@ def main():
 
     # 1. Tune every reference algorithm over its own search space.
     candidates = []
+    spaces = dict(item.split("=", 1) for item in a.spaces.split(",") if item)
     for sub in ([] if a.best_from else a.submissions.split(",")):
+        space = ["--search-space", os.path.abspath(spaces[sub])] if sub in spaces else []
         subprocess.run(prefix + [a.trainperf, "run", "--submission", sub, "--ruleset", "external", "--trials", str(a.trials),
-                        "--experiment-dir", os.path.join(exp, "tuning")] + common, check=True,
+                        "--experiment-dir", os.path.join(exp, "tuning")] + space + common, check=True,
                        stdout=subprocess.DEVNULL)
         for d, rows, hp in trials_of(os.path.join(exp, "tuning"), sub, a.workload):
             vals = [float(r["validation/" + a.metric]) for r in rows]
@@ -93,6 +102,8 @@ def main():
             test = [float(r["test/" + a.metric]) for r in rows]
             results.append({"best_validation": better(val), "best_test": better(test), "rows": rows,
                             "runtime": float(rows[-1]["accumulated_submission_time"]),
+                            "reference_step_s": json.load(open(os.path.join(d, "trial_result.json"))).get(
+                                "reference_step_s"),
                             "steps": int(float(rows[-1]["global_step"]))})
 
     # 3. Targets, budget, step hint.
@@ -106,11 +117,25 @@ def main():
                                                 else float(row["validation/" + a.metric]) < val_target)]
         r["target_reached_at"] = ({"step": int(float(hit[0]["global_step"])),
                                    "time": float(hit[0]["accumulated_submission_time"])} if hit else None)
+    spread = None
+    if all(r["reference_step_s"] for r in results):
+        for r in results:
+            r["runtime_reference_steps"] = r["runtime"] / r["reference_step_s"]
+            if r["target_reached_at"]:
+                r["target_reached_at"]["reference_steps"] = r["target_reached_at"]["time"] / r["reference_step_s"]
+        times = sorted(r["target_reached_at"]["reference_steps"] for r in results if r["target_reached_at"])
+        if len(times) >= 2:
+            q = statistics.quantiles(times, n=4, method="inclusive")
+            spread = {"reached": len(times), "of": len(results), "median_reference_steps": statistics.median(times),
+                      "iqr_reference_steps": q[2] - q[0],
+                      "cv": statistics.stdev(times) / statistics.mean(times)}
     summary = {
         "workload": a.workload, "metric": a.metric, "goal": a.goal,
         "validation_target": round(val_target, 6), "test_target": round(test_target, 6),
         "max_runtime_s": round(4.0 / 3.0 * runtime, 1), "step_hint": a.steps,
         "best_submission": best_sub, "best_hparams": best_hp,
+        **({"budget_reference_steps": round(4.0 / 3.0 * statistics.median(r["runtime_reference_steps"] for r in results)),
+            "time_to_target_spread": spread} if all(r["reference_step_s"] for r in results) else {}),
         "tuning": [{"submission": s, "best_validation": v, "hparams": h} for v, s, h, _ in candidates],
         "best_from": a.best_from,
         "reruns": results,
