@@ -127,7 +127,9 @@ void check_before_running(const BenchRequest& r) {
       for (const auto& d : entry.datasets)
         if (checked.insert(d.name).second) (void)require_dataset(d, data, name);
     } catch (const DataError& e) {
-      missing += std::string("\n  ") + e.what();
+      // Variants share their base's files: one line per problem, not per workload.
+      const std::string line = std::string("\n  ") + e.what();
+      if (missing.find(line) == std::string::npos) missing += line;
     }
   }
   if (!missing.empty())

@@ -259,11 +259,14 @@ TEST(Cli, BenchNamesTheCauseBeforeTheFirstTrial) {
   // Before: every trial was spawned and failed, and the last error was a misleading scoring message.
   const fs::path dir = cli_fresh_dir("benchcheck");
   const std::string bench = "bench --submissions nadamw --ruleset self --max-steps 1 --threads 1 ";
-  auto data = run_cli(bench + "--workloads fmnist_mlp,austen_lm --data-dir /nonexistent/data --experiment-dir " +
-                      (dir / "exp").string());
+  auto data = run_cli(bench + "--workloads fmnist_mlp,fmnist_mlp_tanh,austen_lm --data-dir /nonexistent/data "
+                      "--experiment-dir " + (dir / "exp").string());
   EXPECT_EQ(data.exit_code, 1) << data.output;
   EXPECT_TRUE(contains(data.output, "the data of some workloads is not ready; no trial was started")) << data.output;
   EXPECT_TRUE(contains(data.output, "apt-get install dataset-fashion-mnist")) << data.output;
+  const size_t first = data.output.find("Fashion-MNIST file not found");
+  EXPECT_EQ(data.output.find("Fashion-MNIST file not found", first + 1), std::string::npos)
+      << "one line for the files two workloads share\n" << data.output;
   EXPECT_TRUE(contains(data.output, "Run: trainperf data prepare --workload austen_lm --data-dir /nonexistent/data"))
       << data.output;
   EXPECT_FALSE(contains(data.output, "[start]")) << data.output;
