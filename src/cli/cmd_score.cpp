@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "scoring/scoring.h"
 
 namespace trainperf::cli {
@@ -30,9 +31,10 @@ void add_scoring_options(CLI::App* cmd, scoring::ScoreOptions& options, bool wit
   cmd->add_option("--bootstrap", options.bootstrap,
                   fmt::format("resamples of the studies for the 95% intervals (default {}; 0: no intervals)",
                               scoring::kDefaultBootstrapReplicates))
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number(0, 1000000));
   cmd->add_option("--bootstrap-seed", options.bootstrap_seed,
-                  fmt::format("seed of the resampling (default {})", scoring::kDefaultBootstrapSeed));
+                  fmt::format("seed of the resampling (default {})", scoring::kDefaultBootstrapSeed))
+      ->check(seed_number());
 }
 
 namespace {

@@ -205,6 +205,12 @@ TEST(Cli, NumbersAreBoundedWithShortMessages) {
   const auto studies = run_cli("plan --workloads fmnist_mlp --submissions nadamw --studies 0 --threads 1 "
                                "--experiment-dir /nonexistent/x");
   EXPECT_TRUE(contains(studies.output, "--studies: 0 is out of range: a whole number from 1 to 1000")) << studies.output;
+  const auto resamples = run_cli("score /nonexistent/x --bootstrap -1");
+  EXPECT_TRUE(contains(resamples.output, "--bootstrap: -1 is out of range: a whole number from 0 to 1000000"))
+      << resamples.output;
+  EXPECT_LT(resamples.output.size(), 300u) << resamples.output;
+  const auto resample_seed = run_cli("score /nonexistent/x --bootstrap-seed -1");
+  EXPECT_TRUE(contains(resample_seed.output, "--bootstrap-seed: '-1' is not a seed")) << resample_seed.output;
   // The largest seed is a seed: it reaches the planned line unchanged.
   const auto largest = run_cli("plan --workloads fmnist_mlp --submissions nadamw --ruleset self --threads 1 "
                                "--seed 18446744073709551615 --experiment-dir /nonexistent/x");
