@@ -14,13 +14,17 @@ namespace fs = std::filesystem;
 // The options score, report and compare share (declared again in cmd_report.cpp and cmd_compare.cpp).
 void add_scoring_options(CLI::App* cmd, scoring::ScoreOptions& options, bool with_baseline) {
   static const std::map<std::string, Ruleset> rulesets = {{"external", Ruleset::External}, {"self", Ruleset::Self}};
-  static const std::map<std::string, scoring::TimeAxis> axes = {{"time", scoring::TimeAxis::Time},
-                                                                {"steps", scoring::TimeAxis::Steps}};
+  static const std::map<std::string, scoring::TimeAxis> axes = {
+      {"time", scoring::TimeAxis::Time},
+      {"steps", scoring::TimeAxis::Steps},
+      {"reference-steps", scoring::TimeAxis::ReferenceSteps}};
   cmd->add_option("--targets", options.targets,
                   "v0.5 | v0.6 (AlgoPerf's tables) | ours (trainperf's workloads; default) | a JSON file");
   cmd->add_option("--ruleset", options.ruleset, "external (default) | self")
       ->transform(CLI::CheckedTransformer(rulesets, CLI::ignore_case));
-  cmd->add_option("--by", options.axis, "time (default; the `score` column) | steps (global_step)")
+  cmd->add_option("--by", options.axis,
+                  "time (default; the `score` column) | steps (global_step) | reference-steps (the `score` "
+                  "column in the trial's reference steps: comparable across machines, docs/timing.md)")
       ->transform(CLI::CheckedTransformer(axes, CLI::ignore_case));
   cmd->add_flag("--exclude-unfinished", options.exclude_unfinished,
                 "leave out trials without a trial_result.json (still running or killed) instead of scoring "

@@ -47,16 +47,18 @@ TargetTable restrict_to_logged(const TargetTable& table, const std::set<std::str
 }
 
 // The largest value of a column logged by any trial of a workload (a budget stand-in).
-double largest_logged(const std::vector<SubmissionLogs>& logs, const std::string& workload, const std::string& col) {
+double largest_logged(const std::vector<SubmissionLogs>& logs, const std::string& workload, TimeAxis axis) {
   double best = kNaN;
   for (const auto& sub : logs)
     for (const auto& study : sub.studies)
       if (const auto* w = study.find(workload))
         for (const auto& trial : w->trials) {
-          const int c = trial.evals.column(col);
+          const int c = trial.evals.column(time_column(axis));
           if (c < 0) continue;
+          const double scale = axis == TimeAxis::ReferenceSteps ? 1.0 / recorded_reference_step(trial) : 1.0;
+          if (std::isnan(scale)) continue;
           for (const auto& row : trial.evals.rows) {
-            const double v = parse_number(row[c]);
+            const double v = parse_number(row[c]) * scale;
             if (!std::isnan(v) && (std::isnan(best) || v > best)) best = v;
           }
         }
@@ -118,7 +120,7 @@ std::string format_interval(double low, double high) {
 std::string format_time(double t, TimeAxis axis) {
   if (std::isnan(t)) return "missing";
   if (std::isinf(t)) return "inf";
-  if (axis == TimeAxis::Steps) return fmt::format("{:.0f}", t);
+  if (axis != TimeAxis::Time) return fmt::format("{:.0f}", t);  // steps, reference steps
   return std::fabs(t) >= 100 ? fmt::format("{:.1f}", t) : fmt::format("{:.2f}", t);
 }
 
@@ -200,7 +202,7 @@ void score_on_axis(ScoreResult& r, const std::vector<SubmissionLogs>& logs, cons
   for (const auto& w : targets.workloads) {
     double budget = options.axis == TimeAxis::Time && w.max_runtime > 0
                         ? w.max_runtime * factor
-                        : largest_logged(logs, w.name, time_column(options.axis));
+                        : largest_logged(logs, w.name, options.axis);
     r.budgets.push_back(budget);
   }
   if (!options.baseline.empty()) {

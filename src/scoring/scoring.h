@@ -66,7 +66,9 @@ struct ScoreResult {
   // Whether the submission's rank differs on the other clock.
   bool rank_moves(size_t submission) const;
   int reached(size_t submission) const;  // base workloads with a finite scored time
-  const char* unit() const { return options.axis == TimeAxis::Time ? "s" : "steps"; }
+  const char* unit() const {
+    return options.axis == TimeAxis::Time ? "s" : options.axis == TimeAxis::Steps ? "steps" : "reference steps";
+  }
 };
 
 // Reads the trees and scores them; warnings are printed to `warnings_out` (when given) as they arise.

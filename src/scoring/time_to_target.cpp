@@ -11,8 +11,24 @@ namespace trainperf::scoring {
 namespace {
 }  // namespace
 
-const char* to_string(TimeAxis axis) { return axis == TimeAxis::Time ? "time" : "steps"; }
-const char* time_column(TimeAxis axis) { return axis == TimeAxis::Time ? "score" : "global_step"; }
+const char* to_string(TimeAxis axis) {
+  switch (axis) {
+    case TimeAxis::Time: return "time";
+    case TimeAxis::Steps: return "steps";
+    case TimeAxis::ReferenceSteps: return "reference-steps";
+  }
+  return "?";
+}
+const char* time_column(TimeAxis axis) { return axis == TimeAxis::Steps ? "global_step" : "score"; }
+
+double recorded_reference_step(const TrialLogs& trial) {
+  const nlohmann::json& m = trial.meta;
+  if (!m.is_object() || !m.contains("reference_step") || !m["reference_step"].is_object()) return kNaN;
+  const nlohmann::json& r = m["reference_step"];
+  if (!r.contains("median_s") || !r["median_s"].is_number()) return kNaN;
+  const double s = r["median_s"].get<double>();
+  return s > 0 ? s : kNaN;
+}
 
 int WorkloadTimes::studies_reached() const {
   return static_cast<int>(std::count_if(studies.begin(), studies.end(), [](const StudyTime& s) { return s.reached(); }));
@@ -34,8 +50,18 @@ TrialTime trial_time_to_target(const TrialLogs& trial, const WorkloadTarget& tar
     diag.warn(where, "no column '" + target.metric + "'; the trial counts as not reaching the target");
     return out;
   }
+  double scale = 1.0;
+  if (axis == TimeAxis::ReferenceSteps) {
+    const double ref = recorded_reference_step(trial);
+    if (std::isnan(ref)) {
+      diag.warn(trial.dir.string(), "no reference step in meta_data_0.json (another runner's logs, or a budget in "
+                                    "seconds); the trial counts as not reaching the target by reference steps");
+      return out;
+    }
+    scale = 1.0 / ref;
+  }
   int time_col = evals.column(time_column(axis));
-  if (time_col < 0 && axis == TimeAxis::Time) {
+  if (time_col < 0 && axis != TimeAxis::Steps) {
     time_col = evals.column("accumulated_submission_time");
     if (time_col >= 0)
       diag.warn(where, "no column 'score'; using 'accumulated_submission_time' (the same clock)");
@@ -69,7 +95,7 @@ TrialTime trial_time_to_target(const TrialLogs& trial, const WorkloadTarget& tar
       return out;
     }
     out.eval_index = i;
-    out.value = t;
+    out.value = t * scale;
   }
   return out;
 }

@@ -12,10 +12,16 @@
 
 namespace trainperf::scoring {
 
-enum class TimeAxis { Time, Steps };
-const char* to_string(TimeAxis axis);  // "time" / "steps"
-// The eval column the axis reads: "score" (accumulated submission time) or "global_step".
+// ReferenceSteps: the `score` column divided by the trial's reference step (meta_data_0.json's
+// reference_step.median_s, docs/timing.md): submission time in units that compare across machines.
+enum class TimeAxis { Time, Steps, ReferenceSteps };
+const char* to_string(TimeAxis axis);  // "time" / "steps" / "reference-steps"
+// The eval column the axis reads: "score" (accumulated submission time; also for ReferenceSteps) or
+// "global_step".
 const char* time_column(TimeAxis axis);
+// The reference step a trainperf trial recorded (seconds); NaN for other runners' logs and trials of
+// workloads whose budget is in seconds.
+double recorded_reference_step(const TrialLogs& trial);
 
 struct TrialTime {
   int trial = 0;                     // the i of trial_<i>
