@@ -31,13 +31,15 @@ test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j2
 
 # The quick suite, self-tuning, three baselines, one study: trains, scores, writes report.html.
-# Two trials at a time with one thread each: the conditions the quick suite's budgets were set under
-# (docs/workloads/targets.md), and ~10 minutes on 2 cores.
+# Two trials at a time with one thread each: each trial times its reference step under that load, so
+# its budget in seconds follows (docs/timing.md); ~8 minutes on 2 cores.
 DEMO_SUBMISSIONS ?= nadamw,adamw,momentum
+# One study (~8 min here); a score interval needs two or more (README).
+DEMO_STUDIES ?= 1
 demo: build
 	$(BUILD_DIR)/trainperf data prepare --suite quick
 	$(BUILD_DIR)/trainperf bench --suite quick --submissions $(DEMO_SUBMISSIONS) --ruleset self \
-	  --studies 1 --jobs 2 --threads 1 --experiment-dir $(DEMO_DIR)
+	  --studies $(DEMO_STUDIES) --jobs 2 --threads 1 --experiment-dir $(DEMO_DIR)
 
 bench: build
 	$(BUILD_DIR)/trainperf data prepare --workload austen_lm
