@@ -15,11 +15,14 @@
   X(mri_unet)           \
   X(ctr_dlrm)
 
-namespace trainperf {
-
-#define TRAINPERF_DECLARE(folder) void register_##folder(WorkloadRegistry&);
+// Each folder's code is in namespace trainperf::workload::<folder>; its one entry point is
+// trainperf::workload::<folder>::register_workloads.
+#define TRAINPERF_DECLARE(folder) \
+  namespace trainperf::workload::folder { void register_workloads(WorkloadRegistry&); }
 TRAINPERF_WORKLOAD_FOLDERS(TRAINPERF_DECLARE)
 #undef TRAINPERF_DECLARE
+
+namespace trainperf {
 
 void WorkloadRegistry::add(WorkloadEntry entry) {
   for (const auto& e : entries_)
@@ -38,7 +41,7 @@ const WorkloadEntry& WorkloadRegistry::find(const std::string& name) const {
 const WorkloadRegistry& workloads() {
   static const WorkloadRegistry registry = [] {
     WorkloadRegistry r;
-#define TRAINPERF_REGISTER(folder) register_##folder(r);
+#define TRAINPERF_REGISTER(folder) workload::folder::register_workloads(r);
     TRAINPERF_WORKLOAD_FOLDERS(TRAINPERF_REGISTER)
 #undef TRAINPERF_REGISTER
     return r;

@@ -16,7 +16,7 @@
 #include "text/tokenizer.h"
 #include "workloads/austen_lm/austen_lm.h"
 
-namespace trainperf {
+namespace trainperf::workload::austen_lm {
 
 namespace {
 
@@ -136,4 +136,4 @@ DatasetEntry austen_dataset() {
   return e;
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::austen_lm

@@ -9,7 +9,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::austen_lm {
 
 namespace {
 
@@ -82,9 +82,9 @@ std::unique_ptr<Workload> make_austen_lm(const std::string& name) {
   throw std::invalid_argument("make_austen_lm: unknown workload '" + name + "'");
 }
 
-void register_austen_lm(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   for (const WorkloadSpec& s : {austen_spec(), austen_post_ln_spec()})
     registry.add({s.name, s.description, [name = s.name] { return make_austen_lm(name); }, {austen_dataset()}});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::austen_lm

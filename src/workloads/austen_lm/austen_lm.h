@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-namespace trainperf {
+namespace trainperf::workload::austen_lm {
 
 
 inline constexpr const char* kAustenDataset = "austen";
@@ -23,4 +23,4 @@ std::unique_ptr<Workload> make_austen_lm(const std::string& name);
 nlohmann::json build_austen_dataset(PrepareContext& ctx);
 DatasetEntry austen_dataset();  // "austen": the prepared dataset austen_lm reads
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::austen_lm

@@ -17,7 +17,7 @@
 #include <cmath>
 #include <numeric>
 
-namespace trainperf {
+namespace trainperf::workload::bible_translate {
 
 // "bible_en_es": the prepared verse pairs and tokenizer every bible_translate workload reads.
 DatasetEntry bible_dataset() {
@@ -399,7 +399,7 @@ WorkloadSpec bible_post_ln_spec() {
 
 }  // namespace
 
-void register_bible_translate(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   registry.add({"bible_translate", bible_spec().description,
                 [] { return std::make_unique<BibleTranslate>(bible_spec(), base_settings()); },
                 {bible_dataset()}});
@@ -420,4 +420,4 @@ void register_bible_translate(WorkloadRegistry& registry) {
                 {bible_dataset()}});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::bible_translate

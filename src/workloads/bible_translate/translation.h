@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-namespace trainperf {
+namespace trainperf::workload::bible_translate {
 
 DatasetEntry bible_dataset();  // "bible_en_es": the prepared dataset bible_translate reads
 
@@ -97,4 +97,4 @@ class TranslationBatchStream final : public BatchStream {
   size_t cursor_ = 0;
 };
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::bible_translate

@@ -18,7 +18,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::ctr_dlrm {
 
 // ---- model --------------------------------------------------------------------------------------
 
@@ -319,9 +319,9 @@ std::unique_ptr<Workload> make_ctr_dlrm(const std::string& name) {
   throw std::invalid_argument("make_ctr_dlrm: unknown workload '" + name + "'");
 }
 
-void register_ctr_dlrm(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   for (const auto& [s, c] : all_workloads())
     registry.add({s.name, s.description, [name = s.name] { return make_ctr_dlrm(name); }, {movielens_dataset()}});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::ctr_dlrm

@@ -17,8 +17,10 @@
 #include <vector>
 
 namespace trainperf {
-
 struct RTable;
+}  // namespace trainperf
+
+namespace trainperf::workload::ctr_dlrm {
 
 inline constexpr const char* kMovieLensDataset = "movielens";
 
@@ -138,4 +140,4 @@ std::unique_ptr<BatchStream> make_ctr_stream(const MovieLensSplit& data, int64_t
 
 std::unique_ptr<Workload> make_ctr_dlrm(const std::string& name);
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::ctr_dlrm

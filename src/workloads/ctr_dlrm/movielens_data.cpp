@@ -18,7 +18,7 @@
 #include "data/r_export.h"
 #include "workloads/ctr_dlrm/ctr_dlrm.h"
 
-namespace trainperf {
+namespace trainperf::workload::ctr_dlrm {
 
 namespace {
 
@@ -338,4 +338,4 @@ DatasetEntry movielens_dataset() {
   return e;
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::ctr_dlrm

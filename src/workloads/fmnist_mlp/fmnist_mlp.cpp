@@ -6,7 +6,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::fmnist_mlp {
 
 namespace {
 
@@ -86,7 +86,7 @@ WorkloadSpec tanh_spec() {
 
 }  // namespace
 
-void register_fmnist_mlp(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   registry.add(
       {"fmnist_mlp", mlp_spec().description, [] { return std::make_unique<FmnistMlp>(mlp_spec(), MlpConfig{}); }});
   registry.add({"fmnist_mlp_tanh", tanh_spec().description, [] {
@@ -96,4 +96,4 @@ void register_fmnist_mlp(WorkloadRegistry& registry) {
                 }});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::fmnist_mlp

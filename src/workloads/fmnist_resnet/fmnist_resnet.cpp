@@ -9,7 +9,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::fmnist_resnet {
 
 namespace {
 
@@ -129,7 +129,7 @@ WorkloadSpec large_bn_init_spec() {
 
 }  // namespace
 
-void register_fmnist_resnet(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   registry.add({"fmnist_resnet", resnet_spec().description,
                 [] { return std::make_unique<FmnistResNet>(resnet_spec(), ResNetConfig{}); }});
   registry.add({"fmnist_resnet_large_bn_init", large_bn_init_spec().description, [] {
@@ -139,4 +139,4 @@ void register_fmnist_resnet(WorkloadRegistry& registry) {
                 }});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::fmnist_resnet

@@ -11,7 +11,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::fmnist_vit {
 
 namespace {
 
@@ -103,7 +103,7 @@ WorkloadSpec glu_spec() {
 
 }  // namespace
 
-void register_fmnist_vit(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   registry.add(
       {"fmnist_vit", vit_spec().description, [] { return std::make_unique<FmnistVit>(vit_spec(), VitConfig{}); }});
   registry.add({"fmnist_vit_glu", glu_spec().description, [] {
@@ -113,4 +113,4 @@ void register_fmnist_vit(WorkloadRegistry& registry) {
                 }});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::fmnist_vit

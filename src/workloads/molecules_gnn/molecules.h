@@ -21,7 +21,7 @@
 
 #include "nn/transformer.h"  // nn::Activation
 
-namespace trainperf {
+namespace trainperf::workload::molecules_gnn {
 
 
 inline constexpr const char* kMoleculesDataset = "molecules";
@@ -178,4 +178,4 @@ std::unique_ptr<Workload> make_molecules_gnn(const std::string& name, MoleculeGr
 std::unique_ptr<BatchStream> make_graph_stream(std::shared_ptr<const MoleculeGraphs> data, int64_t global_batch,
                                                uint64_t seed, DistInfo dist, torch::Device device = torch::kCPU);
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::molecules_gnn

@@ -20,7 +20,7 @@
 #include "data/dataset_cache.h"
 #include "workloads/molecules_gnn/molecules.h"
 
-namespace trainperf {
+namespace trainperf::workload::molecules_gnn {
 
 namespace {
 
@@ -462,4 +462,4 @@ DatasetEntry molecules_dataset() {
   return e;
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::molecules_gnn

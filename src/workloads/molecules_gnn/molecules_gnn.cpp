@@ -15,7 +15,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::molecules_gnn {
 
 // ----------------------------------------------------------------------------- loss and metric
 
@@ -411,9 +411,9 @@ std::unique_ptr<BatchStream> make_graph_stream(std::shared_ptr<const MoleculeGra
   return std::make_unique<GraphBatchStream>(std::move(data), global_batch, seed, dist, device);
 }
 
-void register_molecules_gnn(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   for (const WorkloadSpec& s : {base_spec(), gelu_spec(), model_size_spec()})
     registry.add({s.name, s.description, [name = s.name] { return make_molecules_gnn(name); }, {molecules_dataset()}});
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::molecules_gnn

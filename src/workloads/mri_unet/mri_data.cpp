@@ -10,8 +10,7 @@
 #include "data/nifti.h"
 #include "workloads/mri_unet/mri_unet.h"
 
-namespace trainperf {
-namespace mri {
+namespace trainperf::workload::mri_unet {
 
 namespace F = torch::nn::functional;
 
@@ -228,5 +227,4 @@ torch::Tensor ssim(const torch::Tensor& pred, const torch::Tensor& target, const
   return s.view({b, -1}).mean(1);
 }
 
-}  // namespace mri
-}  // namespace trainperf
+}  // namespace trainperf::workload::mri_unet

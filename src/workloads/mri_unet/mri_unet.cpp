@@ -12,8 +12,7 @@
 #include "workloads/registry.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
-namespace mri {
+namespace trainperf::workload::mri_unet {
 
 namespace {
 
@@ -299,25 +298,23 @@ void set_slices(Workload& workload, SliceSet train, SliceSet validation, SliceSe
   w->set_data(std::move(train), std::move(validation), std::move(test), device, "set_slices");
 }
 
-}  // namespace mri
-
-void register_mri_unet(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   for (const char* name : {"mri_unet", "mri_unet_tanh", "mri_unet_layernorm"}) {
-    auto w = mri::make_mri_unet(name);
-    registry.add({w->spec().name, w->spec().description, [n = std::string(name)] { return mri::make_mri_unet(n); },
-                  {mri::mri_dataset()}});
+    auto w = make_mri_unet(name);
+    registry.add({w->spec().name, w->spec().description, [n = std::string(name)] { return make_mri_unet(n); },
+                  {mri_dataset()}});
   }
 }
 
-DatasetEntry mri::mri_dataset() {
+DatasetEntry mri_dataset() {
   DatasetEntry e;
-  e.name = mri::kDataset;
+  e.name = kDataset;
   e.description = "64x64 slices of the ch2 T1 head MRI (mricron-data): train axial+coronal, validation/test "
                   "left/right sagittal";
   e.format_version = 1;
-  e.packages = {mri::kPackage};
-  e.build = mri::build_mri_dataset;
+  e.packages = {kPackage};
+  e.build = build_mri_dataset;
   return e;
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::mri_unet

@@ -18,10 +18,10 @@
 #include <vector>
 
 namespace trainperf {
-
 struct NiftiImage;
+}  // namespace trainperf
 
-namespace mri {
+namespace trainperf::workload::mri_unet {
 
 inline constexpr const char* kDataset = "mri";
 inline constexpr const char* kSourceFile = "/usr/share/mricron/templates/ch2.nii.gz";
@@ -108,5 +108,4 @@ std::unique_ptr<Workload> make_mri_unet(const std::string& name);
 void set_slices(Workload& workload, SliceSet train, SliceSet validation, SliceSet test,
                 torch::Device device = torch::kCPU);
 
-}  // namespace mri
-}  // namespace trainperf
+}  // namespace trainperf::workload::mri_unet

@@ -13,7 +13,7 @@
 #include "workloads/speech/speech.h"
 #include "workloads/common/targets.h"
 
-namespace trainperf {
+namespace trainperf::workload::speech {
 
 namespace {
 
@@ -271,11 +271,11 @@ std::unique_ptr<Workload> make_speech_workload(const std::string& name) {
   throw std::invalid_argument("make_speech_workload: unknown workload '" + name + "'");
 }
 
-void register_speech(WorkloadRegistry& registry) {
+void register_workloads(WorkloadRegistry& registry) {
   for (const char* name : {"speech_conformer", "speech_conformer_gelu", "speech_lstm", "speech_lstm_tanh"}) {
     const std::string description = make_speech_workload(name)->spec().description;
     registry.add({name, description, [n = std::string(name)] { return make_speech_workload(n); }, {speech_dataset()}});
   }
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::speech

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace trainperf {
+namespace trainperf::workload::speech {
 
 
 inline constexpr const char* kSpeechDataset = "speech";
@@ -122,4 +122,4 @@ std::vector<int16_t> espeak_synthesize(const std::string& text, const std::strin
 // The builder's clause extraction (normalized, 3-8 words).
 std::vector<std::string> speech_clauses(const std::string& text);
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::speech

@@ -11,7 +11,7 @@
 #include "data/dataset_cache.h"
 #include "workloads/speech/speech.h"
 
-namespace trainperf {
+namespace trainperf::workload::speech {
 
 namespace {
 
@@ -310,4 +310,4 @@ LossOutput ctc_loss_sum(const torch::Tensor& logits, const Batch& batch) {
   return out;
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::speech

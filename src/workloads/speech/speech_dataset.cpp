@@ -26,7 +26,7 @@
 #include "workloads/registry.h"
 #include "workloads/speech/speech.h"
 
-namespace trainperf {
+namespace trainperf::workload::speech {
 
 namespace {
 
@@ -249,4 +249,4 @@ DatasetEntry speech_dataset() {
   return e;
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::speech

@@ -5,7 +5,7 @@
 #include "nn/transformer.h"
 #include "workloads/speech/speech.h"
 
-namespace trainperf {
+namespace trainperf::workload::speech {
 
 namespace {
 
@@ -226,4 +226,4 @@ ModelPtr make_lstm(const LstmConfig& c, const ModelOptions& options) {
   return std::make_shared<LstmModel>(c, options);
 }
 
-}  // namespace trainperf
+}  // namespace trainperf::workload::speech

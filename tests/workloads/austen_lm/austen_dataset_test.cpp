@@ -12,6 +12,7 @@
 #include "workloads/austen_lm/austen_lm.h"
 
 namespace trainperf {
+using namespace trainperf::workload::austen_lm;
 namespace {
 
 namespace fs = std::filesystem;

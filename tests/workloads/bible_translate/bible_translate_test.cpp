@@ -9,6 +9,7 @@
 #include <set>
 
 namespace trainperf {
+using namespace trainperf::workload::bible_translate;
 namespace {
 
 constexpr int kPad = 0, kEos = 1, kBos = 3;

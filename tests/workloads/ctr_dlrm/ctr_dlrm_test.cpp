@@ -14,6 +14,7 @@
 #include "workloads/registry.h"
 
 using namespace trainperf;
+using namespace trainperf::workload::ctr_dlrm;
 namespace fs = std::filesystem;
 
 namespace {

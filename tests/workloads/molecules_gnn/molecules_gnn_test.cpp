@@ -17,6 +17,7 @@
 #include "workloads/molecules_gnn/molecules.h"
 
 using namespace trainperf;
+using namespace trainperf::workload::molecules_gnn;
 namespace fs = std::filesystem;
 
 namespace {

@@ -19,6 +19,7 @@
 #include "workloads/registry.h"
 
 using namespace trainperf;
+namespace mri = trainperf::workload::mri_unet;
 namespace fs = std::filesystem;
 
 namespace {

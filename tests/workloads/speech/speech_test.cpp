@@ -16,6 +16,7 @@
 #include "workloads/speech/speech.h"
 
 using namespace trainperf;
+using namespace trainperf::workload::speech;
 
 namespace {
 
