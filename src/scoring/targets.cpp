@@ -48,6 +48,7 @@ const std::map<std::string, Goal>& algoperf_metrics() {
   static const std::map<std::string, Goal> m = {
       {"ce_loss", Goal::Minimize}, {"error_rate", Goal::Minimize}, {"ctc_loss", Goal::Minimize},
       {"wer", Goal::Minimize},     {"l1_loss", Goal::Minimize},    {"loss", Goal::Minimize},
+      {"ppl", Goal::Minimize},  // finewebedu_lm's perplexity (MIN_EVAL_METRICS since v0.6)
       {"mean_average_precision", Goal::Maximize}, {"ssim", Goal::Maximize},
       {"accuracy", Goal::Maximize}, {"bleu", Goal::Maximize}};
   return m;
@@ -85,6 +86,97 @@ void check_keys(const ordered_json& obj, const std::set<std::string>& allowed, c
     fail(where, key.empty() ? k : key + "." + k, "unknown key; known keys: " + known);
   }
 }
+
+// AlgoPerf's own scoring/workload_targets.json (mlcommons/submissions_algorithms, read there by
+// scoring/config.py WorkloadConfig.from_json): the scored workloads are `base_workloads` plus the
+// sampled `held_out_workloads`; the other entries of `workloads` (cifar, mnist, unsampled variants)
+// are not scored, as AlgoPerf restricts its table to those two lists. A held-out variant's base is
+// the first base whose name occurs in the variant's name (WorkloadConfig.base_workload_name). The
+// file has no budgets, studies or trial counts: max_runtime stays 0 (budgets come from the logs).
+bool is_algoperf_format(const ordered_json& j) {
+  for (const char* k : {"_comment", "benchmark_version", "base_workloads", "held_out_workloads"})
+    if (j.contains(k)) return true;
+  return false;
+}
+
+std::vector<std::string> name_list(const ordered_json& j, const std::string& key, const std::string& where) {
+  if (!j.contains(key)) fail(where, key, "missing (a list of workload names; AlgoPerf's workload_targets.json format)");
+  const auto& list = j[key];
+  if (!list.is_array()) fail(where, key, "must be a list of workload names, got " + list.dump());
+  std::vector<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string()) fail(where, fmt::format("{}[{}]", key, i), "must be a workload name, got " + list[i].dump());
+    names.push_back(list[i].get<std::string>());
+  }
+  return names;
+}
+
+TargetTable parse_algoperf_targets(const ordered_json& j, const std::string& where,
+                                   const std::map<std::string, Goal>& known) {
+  check_keys(j, {"_comment", "benchmark_version", "base_workloads", "held_out_workloads", "workloads"}, where, "");
+  if (!j.contains("benchmark_version") || !j["benchmark_version"].is_string())
+    fail(where, "benchmark_version", "missing (a string such as \"0.6\"; AlgoPerf's workload_targets.json format)");
+  const std::string version = j["benchmark_version"].get<std::string>();
+  const auto bases = name_list(j, "base_workloads", where);
+  const auto held_out = name_list(j, "held_out_workloads", where);
+  if (bases.empty()) fail(where, "base_workloads", "is empty");
+  if (!j.contains("workloads") || !j["workloads"].is_object() || j["workloads"].empty())
+    fail(where, "workloads",
+         "missing or empty (an object: workload name -> {target_metric_name, validation_target_value, step_hint})");
+  const auto& entries = j["workloads"];
+  // Every entry is checked, scored or not, as AlgoPerf's loader does.
+  for (const auto& [name, entry] : entries.items()) {
+    const std::string key = "workloads." + name;
+    if (!entry.is_object()) fail(where, key, "must be an object");
+    check_keys(entry, {"target_metric_name", "validation_target_value", "step_hint"}, where, key);
+    if (!entry.contains("target_metric_name") || !entry["target_metric_name"].is_string())
+      fail(where, key + ".target_metric_name", "missing (a metric name such as \"accuracy\")");
+    if (!entry.contains("validation_target_value"))
+      fail(where, key + ".validation_target_value", "missing (the validation target)");
+    number_at(entry["validation_target_value"], "validation_target_value", where, key);
+    if (!entry.contains("step_hint")) fail(where, key + ".step_hint", "missing (the step hint)");
+    number_at(entry["step_hint"], "step_hint", where, key);
+  }
+  TargetTable table;
+  table.source = where;
+  table.name = "AlgoPerf v" + version + " (" + fs::path(where).filename().string() + ")";
+  auto add = [&](const std::string& name, const std::string& list_key, std::string base) {
+    if (!entries.contains(name))
+      fail(where, list_key, "'" + name + "' has no entry in workloads");
+    if (table.find(name)) fail(where, list_key, "'" + name + "' is listed twice");
+    const auto& entry = entries[name];
+    const std::string key = "workloads." + name;
+    const std::string metric = entry["target_metric_name"].get<std::string>();
+    auto it = known.find(metric);
+    if (it == known.end()) {
+      std::string names;
+      for (const auto& [m, g] : known) names += (names.empty() ? "" : ", ") + m;
+      fail(where, key + ".target_metric_name", "unknown metric '" + metric + "'; known metrics: " + names);
+    }
+    WorkloadTarget w;
+    w.name = name;
+    w.metric = "validation/" + metric;
+    w.goal = it->second;
+    w.target = entry["validation_target_value"].get<double>();
+    w.step_hint = static_cast<int64_t>(entry["step_hint"].get<double>());
+    w.base = std::move(base);
+    table.workloads.push_back(std::move(w));
+  };
+  for (const auto& b : bases) add(b, "base_workloads", "");
+  for (const auto& v : held_out) {
+    std::string base;
+    for (const auto& b : bases)
+      if (v != b && v.find(b) != std::string::npos) {
+        base = b;
+        break;
+      }
+    if (base.empty())
+      fail(where, "held_out_workloads",
+           "'" + v + "': no base workload's name occurs in it (AlgoPerf maps a variant to its base by name)");
+    add(v, "held_out_workloads", base);
+  }
+  return table;
+}
 }  // namespace
 
 std::optional<Goal> known_metric_goal(const std::string& metric) {
@@ -102,6 +194,7 @@ TargetTable parse_targets(const std::string& json_text, const std::string& where
     throw ScoringError(where + ": not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw ScoringError(where + ": a targets file is a JSON object with a \"workloads\" object");
+  if (is_algoperf_format(j)) return parse_algoperf_targets(j, where, all_known_metrics());
   check_keys(j, {"name", "description", "source", "studies", "trials_per_study", "self_tuning_budget_factor",
                  "workloads"},
              where, "");

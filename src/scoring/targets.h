@@ -46,7 +46,9 @@ struct TargetTable {
 };
 
 // "ours" (the workload registry), "v0.5"/"v0.6" (AlgoPerf's tables, compiled in from data/targets/;
-// read from $TRAINPERF_TARGETS_DIR instead when it is set), or a path to a JSON file.
+// read from $TRAINPERF_TARGETS_DIR instead when it is set), or a path to a JSON file: trainperf's
+// table format, or AlgoPerf's own scoring/workload_targets.json (recognised by its top-level keys
+// _comment / benchmark_version / base_workloads / held_out_workloads; see docs/scoring.md).
 // Throws ScoringError naming the file and key on unknown keys, unknown metrics, bad values.
 TargetTable load_targets(const std::string& which);
 TargetTable parse_targets(const std::string& json_text, const std::string& where);

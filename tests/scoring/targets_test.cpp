@@ -1,8 +1,13 @@
 // Target tables: the shipped AlgoPerf ones, our registry's, and user files with mistakes in them.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
 #include "scoring/diagnostics.h"
 #include "scoring/log_fixtures.h"
+#include "scoring/scoring.h"
 #include "scoring/targets.h"
 #include "workloads/registry.h"
 
@@ -144,4 +149,140 @@ TEST(ScoringTargets, ShippedTablesAreBuiltIn) {
       EXPECT_EQ(built_in.workloads[i].max_runtime, from_tree.workloads[i].max_runtime);
     }
   }
+}
+
+// AlgoPerf's own scoring/workload_targets.json, as mlcommons/submissions_algorithms ships it
+// (tests/golden/algoperf_targets/README.md names the commit).
+namespace {
+std::string algoperf_fixture(const std::string& file) {
+  return std::string(TRAINPERF_TESTS_DIR) + "/golden/algoperf_targets/" + file;
+}
+std::string algoperf_v06_text() {
+  std::ifstream in(algoperf_fixture("workload_targets.json"));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST(ScoringTargets, AlgoPerfOwnTargetsFileParses) {
+  const auto t = load_targets(algoperf_fixture("workload_targets.json"));
+  EXPECT_EQ(t.name, "AlgoPerf v0.6 (workload_targets.json)");
+  // Only the scored workloads: base_workloads in their order, no held-out ones in v0.6; cifar,
+  // mnist and the unsampled variants in `workloads` are not scored.
+  EXPECT_EQ(t.base_names(), (std::vector<std::string>{"criteo1tb", "fastmri", "imagenet_resnet", "imagenet_vit",
+                                                      "librispeech_conformer", "librispeech_deepspeech",
+                                                      "finewebedu_lm", "ogbg", "wmt"}));
+  EXPECT_EQ(t.workloads.size(), 9u);
+  EXPECT_EQ(t.find("mnist"), nullptr);
+  EXPECT_EQ(t.find("wmt_glu_tanh"), nullptr);
+  const auto* lm = t.find("finewebedu_lm");
+  ASSERT_NE(lm, nullptr);
+  EXPECT_EQ(lm->metric, "validation/ppl");
+  EXPECT_EQ(lm->goal, Goal::Minimize);
+  EXPECT_EQ(lm->target, 22.2995);
+  EXPECT_EQ(lm->step_hint, 72000);
+  EXPECT_TRUE(lm->meets(22.2995));
+  EXPECT_FALSE(lm->meets(22.3));
+  EXPECT_EQ(lm->max_runtime, 0);  // the file has no budgets
+  EXPECT_EQ(t.find("ogbg")->goal, Goal::Maximize);
+  EXPECT_EQ(t.find("ogbg")->metric, "validation/mean_average_precision");
+  EXPECT_EQ(t.find("criteo1tb")->goal, Goal::Minimize);
+  EXPECT_EQ(t.find("librispeech_conformer")->metric, "validation/wer");
+  EXPECT_EQ(t.find("fastmri")->goal, Goal::Maximize);
+  EXPECT_EQ(t.find("wmt")->goal, Goal::Maximize);
+  // The same targets and step hints as trainperf's own v0.6 table for the eight shared workloads.
+  const auto ours = load_targets("v0.6");
+  for (const auto& w : ours.workloads) {
+    const auto* a = t.find(w.name);
+    ASSERT_NE(a, nullptr) << w.name;
+    EXPECT_EQ(a->metric, w.metric) << w.name;
+    EXPECT_EQ(a->goal, w.goal) << w.name;
+    EXPECT_EQ(a->target, w.target) << w.name;
+    EXPECT_EQ(a->step_hint, w.step_hint) << w.name;
+  }
+}
+
+// The v0.5 file lists six held-out variants; each one's base comes from AlgoPerf's naming rule, and
+// the result agrees with trainperf's shipped v0.5 table.
+TEST(ScoringTargets, AlgoPerfOwnV05FileGivesTheHeldOutVariantsTheirBases) {
+  const auto t = load_targets(algoperf_fixture("workload_targets_v05.json"));
+  const auto ours = load_targets("v0.5");
+  EXPECT_EQ(t.base_names(), ours.base_names());
+  ASSERT_EQ(t.workloads.size(), ours.workloads.size());
+  for (const auto& w : ours.workloads) {
+    const auto* a = t.find(w.name);
+    ASSERT_NE(a, nullptr) << w.name;
+    EXPECT_EQ(a->base, w.base) << w.name;
+    EXPECT_EQ(a->metric, w.metric) << w.name;
+    EXPECT_EQ(a->target, w.target) << w.name;
+  }
+  EXPECT_EQ(t.find("imagenet_resnet_large_bn_init")->base, "imagenet_resnet");
+  EXPECT_EQ(t.find("criteo1tb_embed_init")->base, "criteo1tb");
+}
+
+TEST(ScoringTargets, AlgoPerfFormatMistakesNameTheFileAndTheKey) {
+  auto without = [](const std::string& text, const std::string& cut) {
+    const auto at = text.find(cut);
+    EXPECT_NE(at, std::string::npos) << cut;
+    return text.substr(0, at) + text.substr(at + cut.size());
+  };
+  const std::string v06 = algoperf_v06_text();
+  // finewebedu_lm without its validation_target_value.
+  const std::string lm_target = "\"validation_target_value\": 22.2995,";
+  EXPECT_TRUE(contains(targets_error_of(without(v06, lm_target), "workload_targets.json"),
+                       "workload_targets.json: workloads.finewebedu_lm.validation_target_value: missing"))
+      << targets_error_of(without(v06, lm_target), "workload_targets.json");
+  // An unknown top-level key (an unknown structure) is refused, not ignored.
+  const std::string odd = R"({"benchmark_version": "0.6", "base_workloads": ["wmt"], "held_out_workloads": [],
+      "targets": {"wmt": {"target_metric_name": "bleu", "validation_target_value": 30.8, "step_hint": 1}}})";
+  EXPECT_TRUE(contains(targets_error_of(odd), "my_targets.json: targets: unknown key; known keys: "))
+      << targets_error_of(odd);
+  const std::string no_workloads = R"({"benchmark_version": "0.6", "base_workloads": ["wmt"], "held_out_workloads": []})";
+  EXPECT_TRUE(contains(targets_error_of(no_workloads), "my_targets.json: workloads: missing")) << targets_error_of(no_workloads);
+  const std::string unlisted = R"({"benchmark_version": "0.6", "base_workloads": ["wmt", "lm"], "held_out_workloads": [],
+      "workloads": {"wmt": {"target_metric_name": "bleu", "validation_target_value": 30.8, "step_hint": 1}}})";
+  EXPECT_TRUE(contains(targets_error_of(unlisted), "my_targets.json: base_workloads: 'lm' has no entry in workloads"))
+      << targets_error_of(unlisted);
+  const std::string bad_metric = R"({"benchmark_version": "0.6", "base_workloads": ["wmt"], "held_out_workloads": [],
+      "workloads": {"wmt": {"target_metric_name": "perplexity", "validation_target_value": 30.8, "step_hint": 1}}})";
+  EXPECT_TRUE(contains(targets_error_of(bad_metric),
+                       "my_targets.json: workloads.wmt.target_metric_name: unknown metric 'perplexity'"))
+      << targets_error_of(bad_metric);
+  const std::string orphan = R"({"benchmark_version": "0.5", "base_workloads": ["wmt"], "held_out_workloads": ["ogbg_gelu"],
+      "workloads": {"wmt": {"target_metric_name": "bleu", "validation_target_value": 30.8, "step_hint": 1},
+                    "ogbg_gelu": {"target_metric_name": "mean_average_precision", "validation_target_value": 0.27, "step_hint": 1}}})";
+  EXPECT_TRUE(contains(targets_error_of(orphan), "my_targets.json: held_out_workloads: 'ogbg_gelu': no base workload"))
+      << targets_error_of(orphan);
+  const std::string no_lists = R"({"benchmark_version": "0.6",
+      "workloads": {"wmt": {"target_metric_name": "bleu", "validation_target_value": 30.8, "step_hint": 1}}})";
+  EXPECT_TRUE(contains(targets_error_of(no_lists), "my_targets.json: base_workloads: missing")) << targets_error_of(no_lists);
+}
+
+// A tiny tree scored with AlgoPerf's file: finewebedu_lm's perplexity falls to the target 22.2995 at
+// eval 3 (400 s, the `score` column) for lm_fast and never reaches it for lm_slow; perplexity is
+// minimised, so a value equal to the target counts (<=). The file has no budgets: the speedup
+// budget is the largest logged time.
+TEST(ScoringTargets, AlgoPerfOwnTargetsFileScoresATree) {
+  const auto root = trainperf::testing::fresh_scoring_dir("algoperf_targets_file");
+  using trainperf::testing::curve;
+  using trainperf::testing::write_trial;
+  const double target = 22.2995;
+  write_trial(root, "lm_fast", 0, "finewebedu_lm_jax", 1, "validation/ppl", curve(60.0, target, 3, 6, 100));
+  write_trial(root, "lm_slow", 0, "finewebedu_lm_pytorch", 1, "validation/ppl", curve(60.0, target, -1, 8, 100));
+  ScoreOptions options;
+  options.targets = algoperf_fixture("workload_targets.json");
+  options.ruleset = Ruleset::Self;
+  const auto r = score_log_trees({root}, options, nullptr);
+  ASSERT_EQ(r.submissions.size(), 2u);
+  const int lm = r.raw.workload_index("finewebedu_lm");
+  ASSERT_GE(lm, 0);
+  const int fast = r.submission_index("lm_fast"), slow = r.submission_index("lm_slow");
+  EXPECT_EQ(r.raw.t[fast][lm], 400);
+  EXPECT_TRUE(std::isinf(r.raw.t[slow][lm]));
+  EXPECT_EQ(r.budgets[lm], 800);  // lm_slow's last eval: no max_runtime in the file
+  // The other eight base workloads have no logs: never reached.
+  EXPECT_FALSE(std::isfinite(r.raw.t[fast][r.raw.workload_index("wmt")]));
+  EXPECT_GT(r.scores[fast], r.scores[slow]);
+  std::filesystem::remove_all(root);
 }
