@@ -30,7 +30,9 @@ void add_options(CLI::App* cmd, BenchArgs& a, bool plan) {
   cmd->add_option("--workloads", a.workloads, "comma-separated workloads (instead of --suite)")->excludes(suite);
   cmd->add_option("--submissions", a.submissions, "comma-separated submission names or plugin .so paths")
       ->required();
-  add_run_flag(cmd, RunFlag::Ruleset, a.ruleset, "self (default) | external")
+  add_run_flag(cmd, RunFlag::Ruleset, a.ruleset,
+               "self | external (default self: one trial per study, so a whole suite fits one machine; "
+               "`run` defaults to external, as AlgoPerf's submission_runner.py)")
       ->check(CLI::IsMember({"external", "self"}));
   add_run_flag(cmd, RunFlag::Rules, a.rules)->check(CLI::IsMember({"v0.5", "v0.6"}));
   cmd->add_option("--studies", r.studies, "studies per workload")->check(whole_number(1, kMaxStudies));
@@ -38,20 +40,27 @@ void add_options(CLI::App* cmd, BenchArgs& a, bool plan) {
   add_run_flag(cmd, RunFlag::SearchSpace, r.search_space_path,
                "search-space JSON of the one submission (external tuning); default: each submission's own");
   add_run_flag(cmd, RunFlag::Seed, r.seed)->check(seed_number());
-  add_run_flag(cmd, RunFlag::ExperimentDir, r.experiment_dir)->required();
+  add_run_flag(cmd, RunFlag::ExperimentDir, r.experiment_dir,
+               "where logs, scores and report.html go (required here, unlike `run`: the whole folder is scored)")
+      ->required();
   add_run_flag(cmd, RunFlag::ExperimentName, a.experiment_name);
   add_run_flag(cmd, RunFlag::MaxSteps, a.max_steps, "stop each trial after this many steps")
-      ->check(whole_number(1, kMaxSteps));
+      ->check(whole_number(1, kMaxSteps))
+      ->default_str("");
   if (plan) {
     // The planning machine's core count says nothing about the machines that will run the lines.
     add_run_flag(cmd, RunFlag::Threads, a.threads,
                  "intra-op threads of each trial on the machine that runs it (0 = all its cores); required")
         ->check(whole_number(0, 4096))
-        ->required();
+        ->required()
+        ->default_str("");
   } else {
     cmd->add_option("--jobs", r.jobs, "trials run at once")->check(whole_number(1, max_threads()));
-    add_run_flag(cmd, RunFlag::Threads, a.threads, "intra-op threads per trial (default: cores / jobs)")
-        ->check(thread_count());
+    add_run_flag(cmd, RunFlag::Threads, a.threads,
+                 "intra-op threads per trial (default: cores / jobs, unlike run's 0 = all cores: the trials "
+                 "run at once share the cores)")
+        ->check(thread_count())
+        ->default_str("");
   }
   add_run_flag(cmd, RunFlag::Device, r.device);
   add_run_flag(cmd, RunFlag::DataDir, r.data_dir,
@@ -90,7 +99,11 @@ void add_bench_command(CLI::App& app) {
     const auto trials = plan_trials(r, self_executable());
     check_before_running(r);
     int held = 0;
-    const int failures = run_planned(trials, r.jobs, std::cout, &held);
+    // On SIGINT/SIGTERM run_planned says what is kept and prints this command to resume.
+    std::string resume = shell_command(own_command_line());
+    std::error_code ec;
+    if (const auto cwd = std::filesystem::current_path(ec); !ec) resume = "cd " + shell_command({cwd.string()}) + " && " + resume;
+    const int failures = run_planned(trials, r.jobs, std::cout, &held, resume);
     fmt::print("\n{} trials planned, {} failed; logs in {}\n", trials.size(), failures, r.experiment_dir.string());
     if (held)
       throw std::runtime_error(fmt::format(

@@ -46,7 +46,10 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   }
   fmt::print("\nsummary: {}/{} trials reached the target", reached, outcomes.size());
   if (best) fmt::print("; study time to target {:.2f} s", *best);
-  fmt::print("\nlogs: {}\n", (req.experiment_dir / req.submission).string());
+  // The trials' folder (experiment_dir/<submission name>/study_N/<workload>), not the submission as
+  // given: for a plugin that is the path of its .so.
+  const auto logs = outcomes.empty() ? req.experiment_dir : outcomes.front().dir.parent_path();
+  fmt::print("\nlogs: {}\n", logs.string());
 }
 }  // namespace
 
@@ -60,24 +63,31 @@ void add_run_command(CLI::App& app) {
       case RunFlag::Workload: add_run_flag(run_cmd, f.flag, req.workload)->required(); break;
       case RunFlag::Submission: add_run_flag(run_cmd, f.flag, req.submission)->required(); break;
       case RunFlag::Ruleset:
-        add_run_flag(run_cmd, f.flag, args->ruleset)->check(CLI::IsMember({"external", "self"}));
+        add_run_flag(run_cmd, f.flag, args->ruleset,
+                     "external | self (default external, as AlgoPerf's submission_runner.py; bench and plan "
+                     "default to self: one trial per study, so a whole suite fits one machine)")
+            ->check(CLI::IsMember({"external", "self"}));
         break;
       case RunFlag::Rules: add_run_flag(run_cmd, f.flag, args->rules)->check(CLI::IsMember({"v0.5", "v0.6"})); break;
       case RunFlag::Study: add_run_flag(run_cmd, f.flag, req.study)->check(whole_number(0, kMaxStudies - 1)); break;
       case RunFlag::Trials: add_run_flag(run_cmd, f.flag, req.trials)->check(whole_number(1, kMaxTrials)); break;
       case RunFlag::OnlyTrial:
-        add_run_flag(run_cmd, f.flag, args->only_trial)->check(whole_number(1, kMaxTrials));
+        add_run_flag(run_cmd, f.flag, args->only_trial)->check(whole_number(1, kMaxTrials))->default_str("");
         break;
       case RunFlag::Seed: add_run_flag(run_cmd, f.flag, req.seed)->check(seed_number()); break;
-      case RunFlag::ExperimentDir: add_run_flag(run_cmd, f.flag, req.experiment_dir); break;
+      case RunFlag::ExperimentDir:
+        add_run_flag(run_cmd, f.flag, req.experiment_dir,
+                     "where logs go (AlgoPerf layout; bench and plan require it: they score the whole folder)");
+        break;
       case RunFlag::Threads: add_run_flag(run_cmd, f.flag, req.threads)->check(thread_count()); break;
       case RunFlag::Device: add_run_flag(run_cmd, f.flag, req.device); break;
       case RunFlag::MaxSteps:
-        add_run_flag(run_cmd, f.flag, args->max_steps)->check(whole_number(1, kMaxSteps));
+        add_run_flag(run_cmd, f.flag, args->max_steps)->check(whole_number(1, kMaxSteps))->default_str("");
         break;
-      case RunFlag::MaxRuntime: add_run_flag(run_cmd, f.flag, args->max_runtime)->check(positive_seconds()); break;
+      case RunFlag::MaxRuntime: add_run_flag(run_cmd, f.flag, args->max_runtime)->check(positive_seconds())->default_str("");
+        break;
       case RunFlag::ReferenceStep:
-        add_run_flag(run_cmd, f.flag, args->reference_step)->check(positive_seconds());
+        add_run_flag(run_cmd, f.flag, args->reference_step)->check(positive_seconds())->default_str("");
         break;
       case RunFlag::TrainPastTargets: add_run_switch(run_cmd, f.flag, args->train_past_targets); break;
       case RunFlag::SearchSpace: add_run_flag(run_cmd, f.flag, req.search_space_path); break;

@@ -10,6 +10,12 @@ int main(int argc, char** argv) {
   trainperf::configure_malloc();
   CLI::App app{"trainperf: time-to-result benchmark of neural-network training algorithms (AlgoPerf protocol)"};
   app.require_subcommand(1);
+  // `trainperf --version`: the version and the git hash of the source tree it was built from.
+  app.set_version_flag("--version", "trainperf " + trainperf::trainperf_version() + " (git " +
+                                        trainperf::git_hash() + ")");
+  // Every option's help shows its default (subcommands inherit this); options whose zero means
+  // "not given" clear theirs where they are declared.
+  app.option_defaults()->always_capture_default();
   trainperf::cli::add_list_command(app);
   trainperf::cli::add_run_command(app);
   trainperf::cli::add_bench_command(app);

@@ -1,12 +1,14 @@
 #include "data/dataset_cache.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -247,12 +249,35 @@ DatasetCheck check_dataset(const DatasetEntry& entry, const std::string& root) {
   return c;
 }
 
+namespace {
+// Scratch folders `.<name>.building-<pid>` of builders that died (SIGKILL, power loss) before they
+// could remove them; called under the dataset's lock, so no live builder of this dataset on this
+// machine is writing one. A folder whose pid is alive (or not ours to signal) is left alone.
+void remove_stale_scratch(const DatasetEntry& entry, const std::string& root) {
+  const std::string prefix = "." + entry.name + ".building-";
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const long pid = std::stol(digits);
+    // Only a pid that no longer exists (ESRCH); EPERM means alive under another user.
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    stale.push_back(e.path());
+  }
+  for (const auto& p : stale) fs::remove_all(p, ec);
+}
+}  // namespace
+
 bool prepare_dataset(const DatasetEntry& entry, const std::string& root, bool force,
                      const std::function<void(const std::string&)>& log) {
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) throw DataError(fmt::format("cannot create the data folder {}: {}", root, ec.message()));
   FileLock lock(fs::path(root) / ("." + entry.name + ".lock"));
+  remove_stale_scratch(entry, root);
   if (!force && check_dataset(entry, root).status == DatasetStatus::Ok) return false;
 
   const fs::path dir = fs::path(root) / entry.name;

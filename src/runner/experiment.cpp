@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <ostream>
 
+#include "data/dataset_cache.h"
 #include "runner/reference_step.h"
 #include "runner/run_flags.h"
 #include "runner/trial_logs.h"
@@ -121,6 +122,11 @@ TrialResult result_from_json(const nlohmann::json& j) {
 
 }  // namespace
 
+nlohmann::json summarize_search_space_points(const nlohmann::json& points) {
+  if (!points.is_array() || points.size() <= kMaxStoredSearchSpacePoints) return points;
+  return {{"count", points.size()}, {"sha256", sha256_bytes(points.dump())}};
+}
+
 nlohmann::json experiment_config(const StudyRequest& r, const std::optional<SearchSpace>& space) {
   nlohmann::json j = {
       {"ruleset", to_string(r.ruleset)},
@@ -137,7 +143,9 @@ nlohmann::json experiment_config(const StudyRequest& r, const std::optional<Sear
     // The space as the trials will see it (independent of file formatting).
     const int n = space->is_list() ? static_cast<int>(space->points().size()) : r.trials;
     for (int i = 0; i < n; ++i) points.push_back(nlohmann::json::parse(space->point(i, 0).to_json()));
-    j["search_space_points"] = points;
+    // A large list is stored as its count and a hash (a 200,000-point space made a 41 MB file); the
+    // comparison of two configurations is the same either way.
+    j["search_space_points"] = summarize_search_space_points(points);
   }
   return j;
 }
@@ -147,7 +155,11 @@ namespace {
 std::string shortened(const std::string& s) { return s.size() > 80 ? s.substr(0, 77) + "..." : s; }
 
 // "\n  key: was -> now" for each key whose value differs.
-std::string config_differences(const nlohmann::json& was, const nlohmann::json& now) {
+std::string config_differences(nlohmann::json was, nlohmann::json now) {
+  // A file written before large lists were summarized: compared in the same form.
+  for (auto* j : {&was, &now})
+    if (j->is_object() && j->contains("search_space_points"))
+      (*j)["search_space_points"] = summarize_search_space_points((*j)["search_space_points"]);
   std::string out;
   for (const auto& [key, value] : now.items()) {
     if (was.contains(key) && was[key] == value) continue;

@@ -68,7 +68,11 @@ std::optional<SearchSpace> study_search_space(const StudyRequest& request, const
 // What makes trials of one submission comparable: ruleset, rules, seed, trials, max_steps, search
 // space. Stored as <experiment_dir>/<submission>/experiment.json when the folder's first trial starts;
 // a later run, bench or plan with a different configuration is refused rather than mixed in.
+// The search space's points are stored in full up to kMaxStoredSearchSpacePoints; a longer list as
+// {"count": N, "sha256": hash of the list}, so a 200,000-point space does not make a 41 MB file.
 nlohmann::json experiment_config(const StudyRequest& request, const std::optional<SearchSpace>& space);
+inline constexpr size_t kMaxStoredSearchSpacePoints = 1000;
+nlohmann::json summarize_search_space_points(const nlohmann::json& points);
 
 // Refuses (std::runtime_error listing the differences) when `submission_dir` holds trials of another
 // configuration than `request`'s. The configuration is experiment.json's; when that file is missing

@@ -4,7 +4,9 @@
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -17,6 +19,10 @@
 #include <map>
 #include <set>
 #include <ostream>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <numeric>
 #include <thread>
 
 #include "data/dataset_cache.h"
@@ -173,6 +179,90 @@ std::string describe(const PlannedTrial& t) {
 
 }  // namespace
 
+
+std::optional<double> estimate_seconds_left(const std::map<std::string, std::vector<double>>& finished_wall_s,
+                                            const std::vector<std::string>& to_start,
+                                            const std::vector<RunningTrial>& running, int jobs) {
+  double all = 0;
+  size_t n = 0;
+  for (const auto& [w, times] : finished_wall_s) {
+    all += std::accumulate(times.begin(), times.end(), 0.0);
+    n += times.size();
+  }
+  if (n == 0) return std::nullopt;
+  const double overall = all / static_cast<double>(n);
+  auto per_trial = [&](const std::string& workload) {
+    const auto it = finished_wall_s.find(workload);
+    if (it == finished_wall_s.end() || it->second.empty()) return overall;
+    return std::accumulate(it->second.begin(), it->second.end(), 0.0) / static_cast<double>(it->second.size());
+  };
+  double left = 0;
+  for (const auto& w : to_start) left += per_trial(w);
+  for (const auto& r : running) left += std::max(0.0, per_trial(r.workload) - r.seconds_so_far);
+  return left / std::max(1, jobs);
+}
+
+std::string format_duration(double seconds) {
+  const long s = std::lround(std::max(0.0, seconds));
+  if (s < 60) return fmt::format("{} s", s);
+  if (s < 3600) return fmt::format("{} min {:02} s", s / 60, s % 60);
+  return fmt::format("{} h {:02} min", s / 3600, (s % 3600) / 60);
+}
+
+std::vector<std::string> own_command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> argv;
+  for (size_t begin = 0; begin < all.size();) {
+    const size_t end = all.find('\0', begin);
+    argv.push_back(all.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  return argv;
+}
+
+namespace {
+
+// What the SIGINT/SIGTERM handler prints: prepared before, and only async-signal-safe calls in it.
+volatile sig_atomic_t g_kept_earlier = 0, g_kept_now = 0, g_running = 0;
+std::string* g_resume_text = nullptr;
+
+void write_all(const char* p, size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, p, n);
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+void write_str(const char* s) { write_all(s, std::strlen(s)); }
+void write_int(long v) {
+  char buf[24];
+  int i = sizeof buf;
+  if (v < 0) v = 0;
+  do {
+    buf[--i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0 && i > 0);
+  write_all(buf + i, sizeof buf - i);
+}
+
+extern "C" void on_interrupt(int sig) {
+  write_str(sig == SIGINT ? "\ninterrupted (SIGINT): " : "\nterminated (SIGTERM): ");
+  write_int(g_kept_earlier + g_kept_now);
+  write_str(" finished trial(s) are kept (");
+  write_int(g_kept_now);
+  write_str(" of them finished in this run); the ");
+  write_int(g_running);
+  write_str(" running trial(s) stop and start again from step 0 on resume.\n");
+  if (g_resume_text) write_all(g_resume_text->data(), g_resume_text->size());
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
 void die_with_coordinator() {
   const char* value = std::getenv(kCoordinatorPidVariable);
   if (!value || !*value) return;
@@ -189,12 +279,18 @@ void die_with_coordinator() {
                                          "(rerun the bench command to run it)", coordinator));
 }
 
-int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out, int* held) {
+int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out, int* held,
+                const std::string& resume_command) {
+  using Clock = std::chrono::steady_clock;
+  const auto began = Clock::now();
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   if (held) *held = 0;
   std::vector<const PlannedTrial*> todo;
+  int earlier = 0;
   for (const auto& t : trials) {
     if (TrialLog::is_finished(t.dir)) {
       fmt::print(out, "[done] {} (finished earlier; kept)\n", describe(t));
+      ++earlier;
       continue;
     }
     if (const auto problem = TrialLog::corrupt_result(t.dir))
@@ -203,16 +299,66 @@ int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream&
   }
   fmt::print(out, "{} of {} trials to run, {} at a time\n", todo.size(), trials.size(), jobs);
   out.flush();
-  std::map<pid_t, const PlannedTrial*> running;
+
+  // Interrupted: say what is kept and how to resume (the handlers are restored on return).
+  std::string resume_text;
+  struct sigaction previous_int {}, previous_term {};
+  const bool announce = !resume_command.empty();
+  if (announce) {
+    resume_text = "To resume (finished trials are skipped, the others run), run the same command again:\n  " +
+                  resume_command + "\n";
+    g_resume_text = &resume_text;
+    g_kept_earlier = earlier;
+    g_kept_now = 0;
+    g_running = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, &previous_int);
+    ::sigaction(SIGTERM, &sa, &previous_term);
+  }
+  struct Restore {
+    bool active;
+    struct sigaction *i, *t;
+    ~Restore() {
+      if (!active) return;
+      ::sigaction(SIGINT, i, nullptr);
+      ::sigaction(SIGTERM, t, nullptr);
+      g_resume_text = nullptr;
+    }
+  } restore{announce, &previous_int, &previous_term};
+
+  struct Running {
+    const PlannedTrial* trial;
+    Clock::time_point started;
+  };
+  std::map<pid_t, Running> running;
+  std::map<std::string, std::vector<double>> wall_s;  // per workload, trials finished in this run
   size_t next = 0, finished = 0;
   int failures = 0;
+  auto progress = [&](double trial_s) {
+    std::vector<std::string> to_start;
+    for (size_t i = next; i < todo.size(); ++i) to_start.push_back(todo[i]->workload);
+    std::vector<RunningTrial> now;
+    for (const auto& [pid, r] : running) now.push_back({r.trial->workload, seconds_since(r.started)});
+    std::string s = fmt::format("  ({}; elapsed {}", format_duration(trial_s), format_duration(seconds_since(began)));
+    if (to_start.empty() && now.empty())
+      s += ", all done)";
+    else if (const auto left = estimate_seconds_left(wall_s, to_start, now, jobs))
+      s += fmt::format(", about {} left)", format_duration(*left));
+    else
+      s += ", time left not known yet)";
+    return s;
+  };
   while (next < todo.size() || !running.empty()) {
     while (next < todo.size() && static_cast<int>(running.size()) < jobs) {
       const PlannedTrial* t = todo[next++];
       fmt::print(out, "[start] {}{}\n", describe(*t), jobs > 1 ? "  (output: " + t->dir.string() + ".log)" : "");
       out.flush();
       try {
-        running[spawn(*t, jobs > 1)] = t;
+        running[spawn(*t, jobs > 1)] = Running{t, Clock::now()};
+        g_running = static_cast<sig_atomic_t>(running.size());
       } catch (const std::exception& e) {  // counted as a failed trial; the others still run
         ++failures;
         ++finished;
@@ -222,15 +368,22 @@ int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream&
     }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid < 0) break;
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
     auto it = running.find(pid);
     if (it == running.end()) continue;
-    const PlannedTrial* t = it->second;
+    const PlannedTrial* t = it->second.trial;
+    const double trial_s = seconds_since(it->second.started);
     running.erase(it);
+    g_running = static_cast<sig_atomic_t>(running.size());
     ++finished;
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     std::string what = "failed";
     if (TrialLog::is_finished(t->dir)) {
+      g_kept_now = g_kept_now + 1;
+      wall_s[t->workload].push_back(trial_s);
       const auto j = TrialLog::read_result(t->dir);
       what = j.value("status", std::string("?"));
       if (j.contains("time_to_target") && j["time_to_target"].is_number())
@@ -247,7 +400,7 @@ int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream&
                                   : fmt::format(" (exit code {}{})", WEXITSTATUS(status),
                                                 jobs > 1 ? "; see " + t->dir.string() + ".log" : "");
     }
-    fmt::print(out, "[{}/{}] {}: {}\n", finished, todo.size(), describe(*t), what);
+    fmt::print(out, "[{}/{}] {}: {}{}\n", finished, todo.size(), describe(*t), what, progress(trial_s));
     out.flush();
   }
   return failures;

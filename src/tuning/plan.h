@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,7 +58,30 @@ std::string shell_command(const std::vector<std::string>& argv);
 // A trial that another process holds (its lock is taken: still running elsewhere, or an orphan of a
 // coordinator that died) is not finished here: it is counted in *held (and as failed), so that a
 // caller never scores its study as complete.
-int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out, int* held = nullptr);
+// Each finished trial's line also shows the trial's wall time, the time elapsed and an estimate of the
+// time left (estimate_seconds_left). With a non-empty `resume_command`, a SIGINT or SIGTERM to this
+// process prints (to stderr) how many trials are finished and kept, that the running ones start again
+// from step 0, and that command; the process then dies of the signal as it would have (its trials die
+// with it: die_with_coordinator()).
+int run_planned(const std::vector<PlannedTrial>& trials, int jobs, std::ostream& out, int* held = nullptr,
+                const std::string& resume_command = "");
+
+// Seconds left, from the wall times of the trials finished in this run: each trial still to start
+// costs the mean of its workload's finished trials (the mean of all of them for a workload with none
+// yet), a running trial that estimate less the time it has run (not below 0); the sum is shared by
+// `jobs` processes. Empty before any trial has finished.
+struct RunningTrial {
+  std::string workload;
+  double seconds_so_far = 0;
+};
+std::optional<double> estimate_seconds_left(const std::map<std::string, std::vector<double>>& finished_wall_s,
+                                            const std::vector<std::string>& to_start,
+                                            const std::vector<RunningTrial>& running, int jobs);
+// "45 s", "3 min 05 s", "2 h 04 min".
+std::string format_duration(double seconds);
+
+// This process's command line as it was given (/proc/self/cmdline).
+std::vector<std::string> own_command_line();
 
 // The environment variable run_planned gives each trial process: the coordinator's pid.
 inline constexpr const char* kCoordinatorPidVariable = "TRAINPERF_COORDINATOR_PID";

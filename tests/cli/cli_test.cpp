@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "support/cli.h"
 
@@ -51,6 +53,12 @@ TEST(Cli, ShortRunWritesTheAlgoPerfLayout) {
     for (auto key : {"trainperf_version", "git_hash", "libtorch_version", "device", "cpu_model", "intra_op_threads", "blas"})
       EXPECT_TRUE(meta.contains(key)) << key;
     EXPECT_EQ(meta["intra_op_threads"], 1);
+    // flags_0.json records the effective value of the flags left at their defaults.
+    auto flags = nlohmann::json::parse(std::ifstream(dir / "flags_0.json"));
+    EXPECT_EQ(flags["ruleset"], "external");
+    EXPECT_EQ(flags["rules"], "v0.6");
+    EXPECT_EQ(flags["device"], "cpu");
+    EXPECT_EQ(flags["trials"], "2");
     auto result = nlohmann::json::parse(std::ifstream(dir / "trial_result.json"));
     EXPECT_EQ(result["global_step"], 30);
     EXPECT_EQ(result["status"], "max_steps");
@@ -290,5 +298,63 @@ TEST(Cli, BenchNamesTheCauseBeforeTheFirstTrial) {
   EXPECT_EQ(device.exit_code, 1) << device.output;
   EXPECT_TRUE(contains(device.output, "unknown device 'tpu'")) << device.output;
   EXPECT_FALSE(contains(device.output, "[start]")) << device.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, VersionPrintsVersionAndGitHash) {
+  auto r = run_cli("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "trainperf ")) << r.output;
+  EXPECT_TRUE(contains(r.output, "(git ")) << r.output;
+}
+
+TEST(Cli, HelpShowsDefaultsAndWhyTheyDiffer) {
+  auto run = run_cli("run --help");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "=external")) << run.output;  // the ruleset's default
+  EXPECT_TRUE(contains(run.output, "=experiments")) << run.output;
+  EXPECT_TRUE(contains(run.output, "=v0.6")) << run.output;
+  EXPECT_TRUE(contains(run.output, "bench and plan default to self")) << run.output;
+  EXPECT_FALSE(contains(run.output, "--max-steps INT=0")) << "a 0 that means 'not given' is not a default";
+  auto bench = run_cli("bench --help");
+  EXPECT_EQ(bench.exit_code, 0) << bench.output;
+  EXPECT_TRUE(contains(bench.output, "=self")) << bench.output;
+  EXPECT_TRUE(contains(bench.output, "`run` defaults to external")) << bench.output;
+  EXPECT_TRUE(contains(bench.output, "unlike run's 0 = all cores")) << bench.output;
+  EXPECT_FALSE(contains(bench.output, "=-1")) << bench.output;
+}
+
+TEST(Cli, BenchShowsTimeLeftAndSaysHowToResumeWhenInterrupted) {
+  const fs::path dir = cli_fresh_dir("progress");
+  const std::string bench = std::string(TRAINPERF_CLI) +
+                            " bench --workloads fmnist_mlp --submissions nadamw --ruleset self --threads 1 "
+                            "--experiment-dir " + (dir / "exp").string();
+  // Two short trials: each finished line has its wall time, the elapsed time and the time left.
+  auto done = run_cli(bench.substr(std::string(TRAINPERF_CLI).size() + 1) + " --studies 2 --max-steps 5");
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_TRUE(contains(done.output, "[1/2] nadamw / study_0")) << done.output;
+  EXPECT_TRUE(contains(done.output, "elapsed ")) << done.output;
+  EXPECT_TRUE(contains(done.output, " left)")) << done.output;
+  EXPECT_TRUE(contains(done.output, "all done)")) << done.output;
+
+  // A long study interrupted with SIGTERM once its trial has started: the message counts the kept
+  // trials and prints the command to resume.
+  const fs::path trial = dir / "exp2/nadamw/study_0/fmnist_mlp_cpp/trial_1";
+  const std::string long_bench = std::string(TRAINPERF_CLI) +
+                                 " bench --workloads fmnist_mlp --submissions nadamw --ruleset self --threads 1 "
+                                 "--max-steps 1000000 --experiment-dir " + (dir / "exp2").string();
+  const std::string script = long_bench + " > " + (dir / "out.txt").string() + " 2>&1 & pid=$!; " +
+                             "for i in $(seq 600); do [ -e " + trial.string() + " ] && break; sleep 0.1; done; " +
+                             "sleep 0.5; kill -TERM $pid; wait $pid; echo \"rc=$?\" >> " + (dir / "out.txt").string();
+  fs::create_directories(dir);
+  ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0);
+  std::ifstream in(dir / "out.txt");
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(out, "terminated (SIGTERM): 0 finished trial(s) are kept")) << out;
+  EXPECT_TRUE(contains(out, "the 1 running trial(s) stop and start again from step 0")) << out;
+  EXPECT_TRUE(contains(out, "run the same command again:\n  cd ")) << out;
+  EXPECT_TRUE(contains(out, "--max-steps 1000000 --experiment-dir " + (dir / "exp2").string())) << out;
+  EXPECT_TRUE(contains(out, "rc=143")) << out;  // it still dies of the signal
+  EXPECT_FALSE(fs::exists(trial / "trial_result.json"));
   fs::remove_all(dir);
 }

@@ -1,6 +1,7 @@
 // The prepared-dataset cache: manifest, checksums, staleness, atomic rebuild and the messages
 // workloads give when a dataset is missing, stale or corrupt.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -88,6 +89,29 @@ TEST_F(DatasetCacheTest, BuildsOnceWithAManifestOfEveryFile) {
   // No scratch or old folders are left behind.
   for (const auto& e : fs::directory_iterator(data()))
     EXPECT_TRUE(e.path().filename() == "toy" || e.path().filename() == ".toy.lock") << e.path();
+}
+
+TEST_F(DatasetCacheTest, StaleScratchFoldersOfDeadBuildersAreRemoved) {
+  // A pid that has exited (a child reaped here) and one that is alive (this process's parent).
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ASSERT_GT(dead, 0);
+  ::waitpid(dead, nullptr, 0);
+  const fs::path stale = fs::path(data()) / (".toy.building-" + std::to_string(dead));
+  const fs::path live = fs::path(data()) / (".toy.building-" + std::to_string(::getppid()));
+  const fs::path other = fs::path(data()) / (".other.building-" + std::to_string(dead));
+  for (const auto& p : {stale, live, other}) {
+    fs::create_directories(p);
+    write_file((p / "partial.bin").string(), "half");
+  }
+  EXPECT_TRUE(prepare_dataset(entry, data(), false, nullptr));
+  EXPECT_FALSE(fs::exists(stale)) << "a dead builder's scratch folder was left";
+  EXPECT_TRUE(fs::exists(live)) << "a live process's scratch folder was removed";
+  EXPECT_TRUE(fs::exists(other)) << "another dataset's folder was touched";
+  // Also when the dataset is already up to date.
+  fs::create_directories(stale);
+  EXPECT_FALSE(prepare_dataset(entry, data(), false, nullptr));
+  EXPECT_FALSE(fs::exists(stale));
 }
 
 TEST_F(DatasetCacheTest, CorruptFileIsDetectedAndNamed) {

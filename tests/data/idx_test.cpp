@@ -89,6 +89,22 @@ TEST(Idx, BadInputNamesTheFileAndProblem) {
   const std::string err = idx_error_of(d / "corrupt.gz");
   EXPECT_NE(err.find("corrupt.gz"), std::string::npos) << err;
   EXPECT_TRUE(err.find("corrupt") != std::string::npos || err.find("truncated") != std::string::npos) << err;
+
+  // A CRC mismatch (one flipped bit of the stored CRC-32, the data intact) is named as such, for a
+  // small file (the error comes with the first read) and a large one (after all the data).
+  for (const size_t n : {8, 300000}) {
+    std::vector<uint8_t> body(n);
+    for (size_t i = 0; i < n; ++i) body[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
+    write_gz(d / "crc.gz", idx_bytes({static_cast<uint32_t>(n)}, body));
+    std::ifstream crc_in(d / "crc.gz", std::ios::binary);
+    std::string crc((std::istreambuf_iterator<char>(crc_in)), {});
+    crc_in.close();
+    crc[crc.size() - 8] = static_cast<char>(crc[crc.size() - 8] ^ 0x01);  // the trailer: CRC-32, then ISIZE
+    write_raw(d / "crc.gz", crc);
+    const std::string crc_err = idx_error_of(d / "crc.gz");
+    EXPECT_NE(crc_err.find("crc.gz: gzip CRC error"), std::string::npos) << n << ": " << crc_err;
+    EXPECT_EQ(crc_err.find("truncated"), std::string::npos) << n << ": " << crc_err;
+  }
   fs::remove_all(d);
 }
 

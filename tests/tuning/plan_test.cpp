@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "data/fashion_mnist.h"
@@ -409,4 +410,52 @@ TEST(BenchAndPlan, RefuseAnotherConfigurationBeforeStartingAnything) {
   EXPECT_NE(same.output.find("finished earlier; kept"), std::string::npos) << same.output;
   EXPECT_EQ(read_text(trial / "trial_result.json"), result);
   fs::remove_all(exp);
+}
+
+TEST(Progress, TimeLeftFromEachWorkloadsFinishedTrials) {
+  using trainperf::estimate_seconds_left;
+  // Nothing finished: no estimate.
+  EXPECT_FALSE(estimate_seconds_left({}, {"a", "b"}, {}, 1).has_value());
+  const std::map<std::string, std::vector<double>> wall{{"a", {10, 20}}, {"b", {100}}};
+  // a costs 15 s, b 100 s, c (none finished yet) the mean of all, 130/3 s.
+  EXPECT_DOUBLE_EQ(*estimate_seconds_left(wall, {"a", "b"}, {}, 1), 115.0);
+  EXPECT_DOUBLE_EQ(*estimate_seconds_left(wall, {"c"}, {}, 1), 130.0 / 3);
+  // A running trial: its estimate less the time it has run, not below 0; shared by the jobs.
+  EXPECT_DOUBLE_EQ(*estimate_seconds_left(wall, {"a"}, {{"b", 40}, {"a", 30}}, 2), (15.0 + 60.0 + 0.0) / 2);
+  EXPECT_EQ(trainperf::format_duration(45.2), "45 s");
+  EXPECT_EQ(trainperf::format_duration(185), "3 min 05 s");
+  EXPECT_EQ(trainperf::format_duration(7440), "2 h 04 min");
+}
+
+TEST(ExperimentConfig, ALargeSearchSpaceIsStoredAsCountAndHashAndStillChecked) {
+  const fs::path dir = fs::temp_directory_path() / ("trainperf_bigspace_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto space_text = [](int n, int changed) {
+    std::string s = "[";
+    for (int i = 0; i < n; ++i)
+      s += fmt::format("{}{{\"learning_rate\": {}}}", i ? "," : "", i == changed ? 0.5 : 1e-3 + i * 1e-9);
+    return s + "]";
+  };
+  const SubmissionEntry& sub = resolve_submission("nadamw");
+  StudyRequest r;
+  r.ruleset = Ruleset::External;
+  r.trials = 2;
+  const auto big = SearchSpace::parse(space_text(200000, -1), "big.json");
+  const nlohmann::json config = experiment_config(r, big);
+  ASSERT_TRUE(config["search_space_points"].is_object());
+  EXPECT_EQ(config["search_space_points"]["count"], 200000);
+  record_experiment_config(dir, config);
+  EXPECT_LT(fs::file_size(dir / "experiment.json"), 4096u);
+  check_experiment_config(dir, r, sub, big);  // the same space: accepted
+  // One point changed, far beyond the trials drawn: refused all the same.
+  const auto other = SearchSpace::parse(space_text(200000, 150000), "other.json");
+  try {
+    check_experiment_config(dir, r, sub, other);
+    FAIL() << "a changed search space was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("search_space_points"), std::string::npos) << e.what();
+  }
+  // A small space is still stored point by point.
+  EXPECT_TRUE(experiment_config(r, SearchSpace::parse(space_text(3, -1), "small.json"))["search_space_points"].is_array());
+  fs::remove_all(dir);
 }

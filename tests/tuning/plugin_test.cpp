@@ -18,6 +18,10 @@ TEST(Plugin, ExampleRunsInBothRulesets) {
   ASSERT_EQ(self.exit_code, 0) << self.output;
   EXPECT_NE(self.output.find("example_adamw"), std::string::npos);
   EXPECT_TRUE(fs::exists(exp / "self/example_adamw/study_0/fmnist_mlp_cpp/trial_1/trial_result.json"));
+  // The summary names where the logs are, not the plugin's .so path under the experiment folder.
+  EXPECT_NE(self.output.find("logs: " + (exp / "self/example_adamw/study_0/fmnist_mlp_cpp").string()),
+            std::string::npos)
+      << self.output;
   // External tuning draws quasi-random points from the plugin's own search space.
   auto ext = run_cli(std::string("run -w fmnist_mlp --submission ") + TRAINPERF_EXAMPLE_PLUGIN +
                      " --trials 2 --max-steps 30 --threads 1 --experiment-dir " + (exp / "ext").string());
