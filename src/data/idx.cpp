@@ -34,7 +34,8 @@ int64_t read_exact(gzFile f, void* dst, int64_t n) {
 [[noreturn]] void throw_corrupt(gzFile f, const std::string& path) {
   int err = 0;
   const char* msg = gzerror(f, &err);
-  const std::string what = msg && *msg ? msg : "zlib error";
+  std::string what = msg && *msg ? msg : "zlib error";
+  if (what.rfind(path + ": ", 0) == 0) what.erase(0, path.size() + 2);  // gzerror repeats the path
   if (what.find("incorrect data check") != std::string::npos)
     throw DataError(path + ": gzip CRC error (zlib: " + what + "): the file is damaged; fetch or reinstall it");
   if (what.find("incorrect length check") != std::string::npos)

@@ -358,3 +358,22 @@ TEST(Cli, BenchShowsTimeLeftAndSaysHowToResumeWhenInterrupted) {
   EXPECT_FALSE(fs::exists(trial / "trial_result.json"));
   fs::remove_all(dir);
 }
+
+TEST(Cli, DataListNamesADamagedFashionMnistFile) {
+  const fs::path dir = cli_fresh_dir("datalist");
+  const fs::path fm = dir / "fashion-mnist";
+  fs::create_directories(fm);
+  const fs::path pkg = "/usr/share/datasets/fashion-mnist";
+  for (auto f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"})
+    fs::create_symlink(pkg / f, fm / f);
+  std::ifstream in(pkg / "t10k-labels-idx1-ubyte.gz", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 8u);
+  bytes[bytes.size() - 8] = static_cast<char>(bytes[bytes.size() - 8] ^ 0x01);  // the stored CRC-32
+  std::ofstream(fm / "t10k-labels-idx1-ubyte.gz", std::ios::binary) << bytes;
+  auto r = run_cli("data list --data-dir " + dir.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "fashion-mnist    corrupt")) << r.output;
+  EXPECT_TRUE(contains(r.output, (fm / "t10k-labels-idx1-ubyte.gz").string() + ": gzip CRC error")) << r.output;
+  fs::remove_all(dir);
+}
