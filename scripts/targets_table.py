@@ -4,7 +4,9 @@
   scripts/targets_table.py src/workloads/fmnist_resnet/targets/fmnist_resnet*.json
 
 One row per workload (targets, budget, step hint, the configuration rerun), then one row per tuning
-trial and per rerun, so the docs show where every number came from.
+trial and per rerun, so the docs show where every number came from. With --spread: the seed-to-seed
+spread of the reruns' time to target (summaries of the procedure of docs/workloads/targets.md,
+"Target setting II"), and whether the workload is usable for ranking.
 """
 import json
 import sys
@@ -23,7 +25,7 @@ def main(paths):
     for s in summaries:
         src = f"best of `{s['best_from']}`" if s.get("best_from") else "best tuning trial"
         print(f"| {s['workload']} | {s['metric']} {fmt(s['validation_target'], s['metric'])} | "
-              f"{fmt(s['test_target'], s['metric'])} | {s['max_runtime_s']} | {s['step_hint']} | "
+              f"{fmt(s['test_target'], s['metric'])} | {s['max_runtime_s']} | {s.get('step_hint', '-')} | "
               f"{s['best_submission']} ({src}) |")
     print()
     print("| workload | run | best validation | best test | submission time (s) | target first beaten at |")
@@ -39,5 +41,26 @@ def main(paths):
                   f"{fmt(r['best_test'], m)} | {r['runtime']:.1f} | {at} |")
 
 
+def spread(paths):
+    print("| workload | reruns reaching the target | median time to target (reference steps) | IQR | CV | "
+          "budget (reference steps) | usable for ranking |")
+    print("|---|---|---|---|---|---|---|")
+    for p in paths:
+        s = json.load(open(p))
+        sp = s.get("time_to_target_spread")
+        if "time_to_target_spread" not in s:
+            continue  # set before the procedure that measures it
+        if sp is None:
+            print(f"| {s['workload']} | fewer than 2 | - | - | - | {s.get('budget_reference_steps', '-')} | no |")
+            continue
+        ok = sp["reached"] * 2 >= sp["of"] and sp["cv"] <= 0.3
+        why = "yes" if ok else ("no: reached < half" if sp["reached"] * 2 < sp["of"] else "no: CV > 30%")
+        print(f"| {s['workload']} | {sp['reached']}/{sp['of']} | {sp['median_reference_steps']:.0f} | "
+              f"{sp['iqr_reference_steps']:.0f} | {sp['cv']:.2f} | {s.get('budget_reference_steps', '-')} | {why} |")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--spread"]:
+        spread(sys.argv[2:])
+    else:
+        main(sys.argv[1:])
