@@ -32,9 +32,9 @@ test: build
 
 # The quick suite, self-tuning, three baselines, one study: trains, scores, writes report.html.
 # Two trials at a time with one thread each: each trial times its reference step under that load, so
-# its budget in seconds follows (docs/timing.md); ~8 minutes on 2 cores.
+# its budget in seconds follows (docs/timing.md); 8-9 minutes on 2 cores.
 DEMO_SUBMISSIONS ?= nadamw,adamw,momentum
-# One study (~8 min here); a score interval needs two or more (README).
+# One study (8-9 min here); a score interval needs two or more (README).
 DEMO_STUDIES ?= 1
 demo: build
 	$(BUILD_DIR)/trainperf data prepare --suite quick
