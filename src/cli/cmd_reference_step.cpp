@@ -25,12 +25,6 @@ struct RefStepArgs {
   std::string json_out;
 };
 
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 void reference_step(const RefStepArgs& a) {
   std::vector<std::string> names = a.workloads;
   if (!a.suite.empty()) names = find_suite(a.suite).workloads;
@@ -48,7 +42,7 @@ void reference_step(const RefStepArgs& a) {
     w->load_data(DataOptions{a.data_dir, torch::kCPU});
     std::vector<double> medians;
     for (int i = 0; i < a.repeats; ++i) medians.push_back(measure_reference_step(*w).median_s);
-    const double m = median_of(medians);
+    const double m = median_seconds(medians);
     const auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
     const WorkloadSpec& spec = w->spec();
     const TrialClockBudget b = uses_reference_steps(spec) ? budget_in_seconds(spec, m, 1.0) : TrialClockBudget{};

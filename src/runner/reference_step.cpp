@@ -8,13 +8,11 @@
 
 namespace trainperf {
 
-namespace {
-double median(std::vector<double> v) {
+double median_seconds(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
-}  // namespace
 
 ReferenceStepTiming measure_reference_step(Workload& workload, const ReferenceStepOptions& o) {
   const WorkloadSpec& spec = workload.spec();
@@ -60,22 +58,25 @@ ReferenceStepTiming measure_reference_step(Workload& workload, const ReferenceSt
     t.samples_s.push_back(dt / t.steps_per_sample);
     total += dt;
   }
-  t.median_s = median(t.samples_s);
+  t.median_s = median_seconds(t.samples_s);
   if (!(t.median_s > 0))
     throw std::runtime_error("the reference step of '" + spec.name + "' measured " + std::to_string(t.median_s) +
                              " s; cannot convert its budget from reference steps to seconds");
   return t;
 }
 
-TrialClockBudget budget_in_seconds(const WorkloadSpec& spec, double reference_step_s, double multiplier) {
-  if (!uses_reference_steps(spec)) return {spec.max_runtime_s * multiplier, spec.eval_period_s};
-  if (!(reference_step_s > 0))
-    throw std::invalid_argument("workload '" + spec.name + "': a reference step time > 0 is needed to convert " +
-                                "its budget of " + std::to_string(spec.budget_reference_steps) + " reference steps");
-  const double eval_steps =
-      spec.eval_period_reference_steps > 0 ? spec.eval_period_reference_steps : 0.0;
-  return {static_cast<double>(spec.budget_reference_steps) * reference_step_s * multiplier,
-          eval_steps > 0 ? eval_steps * reference_step_s : spec.eval_period_s};
+TrialClockBudget budget_in_seconds(const WorkloadSpec& spec, double reference_step_s, double multiplier,
+                                   std::optional<double> max_runtime_override) {
+  TrialClockBudget b{spec.max_runtime_s * multiplier, spec.eval_period_s};
+  if (uses_reference_steps(spec)) {
+    if (!(reference_step_s > 0))
+      throw std::invalid_argument("workload '" + spec.name + "': a reference step time > 0 is needed to convert " +
+                                  "its budget of " + std::to_string(spec.budget_reference_steps) + " reference steps");
+    b.max_runtime_s = static_cast<double>(spec.budget_reference_steps) * reference_step_s * multiplier;
+    if (spec.eval_period_reference_steps > 0) b.eval_period_s = spec.eval_period_reference_steps * reference_step_s;
+  }
+  if (max_runtime_override) b.max_runtime_s = *max_runtime_override;
+  return b;
 }
 
 }  // namespace trainperf

@@ -7,6 +7,7 @@
 
 #include <trainperf/workload.h>
 
+#include <optional>
 #include <vector>
 
 #include "runner/clock.h"
@@ -34,18 +35,23 @@ struct ReferenceStepOptions {
   Clock* clock = nullptr;        // default: a steady clock
 };
 
+// The median of `v` (the mean of the middle two for an even count); `v` must not be empty.
+double median_seconds(std::vector<double> v);
+
 // Times the reference step of `workload` (its data loaded). Untimed for the trial: it builds its own
 // model, optimizer and batch, and leaves LibTorch's global generator reseeded by the caller.
 ReferenceStepTiming measure_reference_step(Workload& workload, const ReferenceStepOptions& options = {});
 
 // The budget and evaluation period of `spec` in seconds on a machine whose reference step takes
 // `reference_step_s`: budget_reference_steps x reference_step_s x multiplier (and the eval period
-// likewise, without the multiplier). A spec without reference steps keeps its seconds.
+// likewise, without the multiplier). A spec without reference steps keeps its seconds. A budget given
+// in seconds (`--max-runtime`: target-setting runs) replaces the workload's, with no multiplier.
 struct TrialClockBudget {
   double max_runtime_s = 0;
   double eval_period_s = 0;
 };
-TrialClockBudget budget_in_seconds(const WorkloadSpec& spec, double reference_step_s, double multiplier);
+TrialClockBudget budget_in_seconds(const WorkloadSpec& spec, double reference_step_s, double multiplier,
+                                   std::optional<double> max_runtime_override = std::nullopt);
 
 // Whether `spec` counts its budget in reference steps (and so needs a measurement).
 inline bool uses_reference_steps(const WorkloadSpec& spec) { return spec.budget_reference_steps > 0; }

@@ -89,9 +89,9 @@ class TrialLoop {
       ro.clock = clock_;
       reference_step_s = comm_.all_reduce_max(measure_reference_step(workload_, ro).median_s);
     }
-    const TrialClockBudget clock_budget =
-        budget_in_seconds(spec, reference_step_s, budget_multiplier(options_.ruleset, options_.rules));
-    state_.max_runtime_s = options_.max_runtime_s.value_or(clock_budget.max_runtime_s);
+    const TrialClockBudget clock_budget = budget_in_seconds(
+        spec, reference_step_s, budget_multiplier(options_.ruleset, options_.rules), options_.max_runtime_s);
+    state_.max_runtime_s = clock_budget.max_runtime_s;
     eval_period_s_ = clock_budget.eval_period_s;
     result_.max_runtime_s = state_.max_runtime_s;
     result_.eval_period_s = eval_period_s_;

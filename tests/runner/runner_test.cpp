@@ -247,4 +247,8 @@ TEST(Runner, BudgetInSecondsNeedsNoReferenceStep) {
   EXPECT_THROW(budget_in_seconds(spec, 0.0, 1.0), std::invalid_argument);
   EXPECT_DOUBLE_EQ(budget_in_seconds(spec, 3.0, 1.0).max_runtime_s, 30.0);
   EXPECT_DOUBLE_EQ(budget_in_seconds(spec, 3.0, 1.0).eval_period_s, 10.0);  // no eval period in steps: seconds
+  spec.eval_period_reference_steps = 2;
+  const TrialClockBudget overridden = budget_in_seconds(spec, 3.0, 1.5, 7.0);  // --max-runtime: no multiplier
+  EXPECT_DOUBLE_EQ(overridden.max_runtime_s, 7.0);
+  EXPECT_DOUBLE_EQ(overridden.eval_period_s, 6.0);  // the eval period still follows the reference step
 }
