@@ -262,6 +262,12 @@ std::string differences_from_trials(const std::filesystem::path& submission_dir,
                      differing, checked, first);
 }
 
+void refuse_if_different(const std::filesystem::path& submission_dir, const std::string& differences) {
+  if (!differences.empty())
+    throw std::runtime_error(submission_dir.string() + " holds trials of a different configuration; refusing to mix " +
+                             "them (use another --experiment-dir):" + differences);
+}
+
 }  // namespace
 
 std::optional<SearchSpace> study_search_space(const StudyRequest& r, const SubmissionEntry& sub) {
@@ -273,18 +279,17 @@ std::optional<SearchSpace> study_search_space(const StudyRequest& r, const Submi
   return std::nullopt;
 }
 
-void check_experiment_config(const std::filesystem::path& submission_dir, const StudyRequest& request,
-                             const SubmissionEntry& sub, const std::optional<SearchSpace>& space) {
-  const nlohmann::json config = experiment_config(request, space);
+nlohmann::json check_experiment_config(const std::filesystem::path& submission_dir, const StudyRequest& request,
+                                      const SubmissionEntry& sub, const std::optional<SearchSpace>& space) {
+  nlohmann::json config = experiment_config(request, space);
   const std::filesystem::path file = submission_dir / "experiment.json";
   std::string differences;
   if (std::filesystem::exists(file))
     differences = config_differences(read_experiment_json(file), config);
   else if (std::filesystem::is_directory(submission_dir))
     differences = differences_from_trials(submission_dir, config, request, sub, space);
-  if (!differences.empty())
-    throw std::runtime_error(submission_dir.string() + " holds trials of a different configuration; refusing to mix " +
-                             "them (use another --experiment-dir):" + differences);
+  refuse_if_different(submission_dir, differences);
+  return config;
 }
 
 void record_experiment_config(const std::filesystem::path& submission_dir, const nlohmann::json& config) {
@@ -314,10 +319,7 @@ void record_experiment_config(const std::filesystem::path& submission_dir, const
     std::filesystem::remove(tmp);
     if (rc == 0) return;
   }
-  const std::string differences = config_differences(read_experiment_json(file), config);
-  if (!differences.empty())
-    throw std::runtime_error(submission_dir.string() + " holds trials of a different configuration; refusing to mix " +
-                             "them (use another --experiment-dir):" + differences);
+  refuse_if_different(submission_dir, config_differences(read_experiment_json(file), config));
 }
 
 std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const SearchSpace* space, int num_trials,
@@ -355,8 +357,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
   ensure_directory(r.experiment_dir, "experiment directory");
   // Refused before any data is read; experiment.json is written only when a trial starts, so a run
   // that fails on its data or device leaves nothing that would block its corrected rerun.
-  check_experiment_config(r.experiment_dir / sub.name, r, sub, space);
-  const nlohmann::json config = experiment_config(r, space);
+  const nlohmann::json config = check_experiment_config(r.experiment_dir / sub.name, r, sub, space);
   set_threads(r.threads);
   const torch::Device device = parse_device(r.device);
   workload->load_data(DataOptions{r.data_dir, device});
@@ -418,10 +419,10 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       meta["reference_step"] = {{"median_s", *reference_step_s}, {"given", true}};
     }
     if (uses_reference_steps(spec)) {
-      const TrialClockBudget b = budget_in_seconds(spec, *reference_step_s, multiplier);
+      const TrialClockBudget b = budget_in_seconds(spec, *reference_step_s, multiplier, r.max_runtime_s);
       meta["budget_reference_steps"] = spec.budget_reference_steps;
       meta["budget_multiplier"] = multiplier;
-      meta["max_runtime_s"] = r.max_runtime_s.value_or(b.max_runtime_s);
+      meta["max_runtime_s"] = b.max_runtime_s;
       meta["eval_period_s"] = b.eval_period_s;
     }
     log.write_json("meta_data_0.json", meta);

@@ -77,8 +77,9 @@ nlohmann::json summarize_search_space_points(const nlohmann::json& points);
 // Refuses (std::runtime_error listing the differences) when `submission_dir` holds trials of another
 // configuration than `request`'s. The configuration is experiment.json's; when that file is missing
 // (deleted, or the trials copied without it), it is rebuilt from each trial's own flags_0.json,
-// meta_data_0.json and hparams.json. Reads only: nothing is written.
-void check_experiment_config(const std::filesystem::path& submission_dir, const StudyRequest& request,
+// meta_data_0.json and hparams.json. Reads only: nothing is written. Returns `request`'s configuration
+// (experiment_config), for record_experiment_config when a trial starts.
+nlohmann::json check_experiment_config(const std::filesystem::path& submission_dir, const StudyRequest& request,
                              const SubmissionEntry& sub, const std::optional<SearchSpace>& space);
 // Writes experiment.json when it is absent (the first writer wins, atomically), else refuses a
 // configuration that differs from it. Called as a trial starts.
