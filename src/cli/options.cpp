@@ -59,14 +59,7 @@ CLI::Validator thread_count() {
 CLI::Validator positive_seconds() {
   return CLI::Validator(
       [](std::string& s) -> std::string {
-        size_t used = 0;
-        double v = 0;
-        try {
-          v = std::stod(s, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used == s.size() && std::isfinite(v) && v > 0) return "";
+        if (const std::optional<double> v = number_text(s); v && std::isfinite(*v) && *v > 0) return "";
         return shown(s) + " is not a number of seconds above 0";
       },
       "SECONDS");

@@ -83,6 +83,18 @@ std::vector<std::string> run_arguments(const StudyRequest& r) {
   return out;
 }
 
+std::optional<double> number_text(const std::string& text) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (used != text.size()) return std::nullopt;
+  return v;
+}
+
 namespace {
 
 template <typename T>
@@ -122,15 +134,9 @@ StudyRequest request_from_flags(const nlohmann::json& flags) {
       case RunFlag::MaxSteps: if (const auto s = parse_whole<int64_t>(key, v); s > 0) r.max_steps = s; break;
       case RunFlag::MaxRuntime:
       case RunFlag::ReferenceStep: {
-        size_t used = 0;
-        double s = 0;
-        try {
-          s = std::stod(v, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used != v.size()) throw std::invalid_argument(fmt::format("flag '{}': '{}' is not a number", key, v));
-        if (s > 0) (f.flag == RunFlag::MaxRuntime ? r.max_runtime_s : r.reference_step_s) = s;
+        const std::optional<double> s = number_text(v);
+        if (!s) throw std::invalid_argument(fmt::format("flag '{}': '{}' is not a number", key, v));
+        if (*s > 0) (f.flag == RunFlag::MaxRuntime ? r.max_runtime_s : r.reference_step_s) = *s;
         break;
       }
       case RunFlag::TrainPastTargets: r.stop_at_targets = !parse_switch(v); break;

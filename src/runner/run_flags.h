@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ std::vector<std::string> run_arguments(const StudyRequest& request);
 // records); flags that are absent or empty keep run's defaults. Throws std::invalid_argument naming
 // the key when a value does not parse.
 StudyRequest request_from_flags(const nlohmann::json& flags);
+
+// The whole of `text` read as a number (std::stod's forms: "90", "1.5e2", "inf"); nullopt when any of
+// it is not. The one reading of a number-of-seconds flag, for run's validators and flags_0.json alike.
+std::optional<double> number_text(const std::string& text);
 
 // AlgoPerf submission_runner.py flags that `trainperf run` has no equivalent for, each with the reason
 // (printed by `trainperf run --help`).
