@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 #include <map>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "runner/run_flags.h"
 #include "scoring/scoring.h"
 
 namespace trainperf::cli {
@@ -29,8 +31,25 @@ void add_scoring_options(CLI::App* cmd, scoring::ScoreOptions& options, bool wit
   cmd->add_flag("--exclude-unfinished", options.exclude_unfinished,
                 "leave out trials without a trial_result.json (still running or killed) instead of scoring "
                 "what they logged so far");
-  if (with_baseline)
+  if (with_baseline) {
     cmd->add_option("--baseline", options.baseline, "submission to compute speedups against");
+    // Each WORKLOAD=SECONDS item goes into options.budgets as it is parsed.
+    cmd->add_option_function<std::vector<std::string>>(
+           "--budget",
+           [&options](const std::vector<std::string>& items) {
+             for (const auto& item : items) {
+               const auto eq = item.find('=');
+               const auto seconds = eq == std::string::npos ? std::nullopt : number_text(item.substr(eq + 1));
+               if (eq == 0 || !seconds || !std::isfinite(*seconds) || *seconds <= 0)
+                 throw CLI::ValidationError("--budget", "'" + item + "': expected WORKLOAD=SECONDS with SECONDS > 0");
+               options.budgets[item.substr(0, eq)] = *seconds;
+             }
+           },
+           "WORKLOAD=SECONDS[,...] (repeatable): the budget a never-reached time counts as in the speedups, "
+           "before the self-tuning factor; default: the table's max_runtime, else the logs' "
+           "workload.max_allowed_runtime_sec (AlgoPerf's meta_data), else the largest logged time")
+        ->delimiter(',');
+  }
   cmd->add_flag("--strict", options.strict, "refuse messy logs instead of warning and going on");
   cmd->add_option("--bootstrap", options.bootstrap,
                   fmt::format("resamples of the studies for the 95% intervals (default {}; 0: no intervals)",

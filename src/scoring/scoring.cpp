@@ -65,6 +65,40 @@ double largest_logged(const std::vector<SubmissionLogs>& logs, const std::string
   return best;
 }
 
+// The budget AlgoPerf's runner logged for a workload (meta_data_0.json's
+// `workload.max_allowed_runtime_sec`, before the self-tuning factor); NaN when no trial has it. Trials
+// that disagree get a warning and the largest value.
+double logged_budget(const std::vector<SubmissionLogs>& logs, const std::string& workload, Diagnostics& diag) {
+  double budget = kNaN;
+  std::string first_dir;
+  bool warned = false;
+  for (const auto& sub : logs)
+    for (const auto& study : sub.studies)
+      if (const auto* w = study.find(workload))
+        for (const auto& trial : w->trials) {
+          const auto& m = trial.meta;
+          if (!m.is_object() || !m.contains("workload.max_allowed_runtime_sec")) continue;
+          const auto& v = m["workload.max_allowed_runtime_sec"];
+          if (!v.is_number() || !(v.get<double>() > 0)) {
+            diag.warn(trial.dir.string(), "meta_data_0.json: workload.max_allowed_runtime_sec is not a positive "
+                                          "number; ignored");
+            continue;
+          }
+          const double s = v.get<double>();
+          if (std::isnan(budget)) {
+            budget = s;
+            first_dir = trial.dir.string();
+          } else if (s != budget && !warned) {
+            diag.warn(trial.dir.string(), fmt::format("meta_data_0.json: workload.max_allowed_runtime_sec {} differs "
+                                                      "from {} in {}; the speedup analysis uses the larger",
+                                                      s, budget, first_dir));
+            warned = true;
+          }
+          if (s > budget) budget = s;
+        }
+  return budget;
+}
+
 std::string csv_number(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -200,10 +234,26 @@ void score_on_axis(ScoreResult& r, const std::vector<SubmissionLogs>& logs, cons
 
   const double factor = options.ruleset == Ruleset::Self ? targets.self_tuning_budget_factor : 1.0;
   for (const auto& w : targets.workloads) {
-    double budget = options.axis == TimeAxis::Time && w.max_runtime > 0
-                        ? w.max_runtime * factor
-                        : largest_logged(logs, w.name, options.axis);
-    r.budgets.push_back(budget);
+    const auto flag = options.budgets.find(w.name);
+    const double logged = options.axis == TimeAxis::Time && flag == options.budgets.end() && w.max_runtime <= 0
+                              ? logged_budget(logs, w.name, diag)
+                              : kNaN;
+    if (options.axis != TimeAxis::Time) {
+      r.budgets.push_back(largest_logged(logs, w.name, options.axis));
+      r.budget_sources.push_back("largest logged");
+    } else if (flag != options.budgets.end()) {
+      r.budgets.push_back(flag->second * factor);
+      r.budget_sources.push_back("--budget");
+    } else if (w.max_runtime > 0) {
+      r.budgets.push_back(w.max_runtime * factor);
+      r.budget_sources.push_back("table");
+    } else if (!std::isnan(logged)) {
+      r.budgets.push_back(logged * factor);
+      r.budget_sources.push_back("logs' metadata");
+    } else {
+      r.budgets.push_back(largest_logged(logs, w.name, options.axis));
+      r.budget_sources.push_back("largest logged");
+    }
   }
   if (!options.baseline.empty()) {
     const auto b = static_cast<size_t>(r.submission_index(options.baseline));
@@ -239,6 +289,10 @@ ScoreResult score_logs(std::vector<SubmissionLogs> logs, TargetTable targets, co
     throw ScoringError("none of the logged workloads (" + join(std::vector<std::string>(logged.begin(), logged.end())) +
                        ") has a target in '" + targets.name + "'" + hint);
   }
+  for (const auto& [name, seconds] : options.budgets)
+    if (!targets.find(name))
+      throw ScoringError("--budget " + name + "=...: no workload '" + name + "' in '" + targets.name +
+                         "' (its workloads: " + join(targets.base_names()) + ")");
   r.targets = targets;
   for (const auto& w : targets.workloads) r.workloads.push_back(w.name);
   for (const auto& sub : logs) r.submissions.push_back(sub.name);
@@ -503,16 +557,18 @@ std::string format_summary(const ScoreResult& r) {
     o << fmt::format("\nspeedups vs {} (baseline time / time, base workloads; a time that never reached the "
                      "target counts as the budget + 1 {})\n",
                      r.options.baseline, unit);
-    TextTable sp({"workload"});
+    TextTable sp({"workload", "budget (from)"});
     for (const auto& s : r.speedups) sp.add_column(s.submission);
     const auto bases = r.targets.base_names();
     for (size_t w = 0; w < bases.size(); ++w) {
-      std::vector<std::string> cells = {bases[w]};
+      const int col = r.raw.workload_index(bases[w]);
+      std::vector<std::string> cells = {
+          bases[w], fmt::format("{:.6g} ({})", r.budgets[col], r.budget_sources.empty() ? "" : r.budget_sources[col])};
       for (const auto& s : r.speedups)
         cells.push_back(std::isnan(s.workloads[w].speedup) ? "missing" : fmt::format("{:.3f}x", s.workloads[w].speedup));
       sp.add_row(cells);
     }
-    std::vector<std::string> cells = {"geometric mean"};
+    std::vector<std::string> cells = {"geometric mean", ""};
     for (const auto& s : r.speedups)
       cells.push_back(std::isnan(s.geomean_speedup) ? "n/a" : fmt::format("{:.3f}x", s.geomean_speedup));
     sp.add_row(cells);

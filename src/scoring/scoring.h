@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ScoreOptions {
   int bootstrap = kDefaultBootstrapReplicates;  // resamples of the studies; 0: no intervals
   uint64_t bootstrap_seed = kDefaultBootstrapSeed;
   bool other_clock = true;  // also rank on the other clock (steps when scoring by time, and back)
+  // --budget WORKLOAD=SECONDS: a workload's budget (before the self-tuning factor) for the speedup
+  // analysis, over the table's max_runtime and the logs' metadata (time axis only).
+  std::map<std::string, double> budgets;
 };
 
 // A ranking on the clock the scores are not computed on (`--by time` shows the step-based one too).
@@ -56,6 +60,7 @@ struct ScoreResult {
   std::vector<double> scores;
   std::vector<size_t> ranking;         // submission indices, best score first (ties: listed order)
   std::vector<double> budgets;         // per column, what a never-reached time counts as in speedups
+  std::vector<std::string> budget_sources;  // per column: "--budget", "table", "logs' metadata" or "largest logged"
   std::vector<SpeedupSummary> speedups;  // each other submission vs options.baseline
   Bootstrap bootstrap;                   // intervals over studies (bootstrap.unavailable says why not)
   ClockRanking other_clock;              // the same logs scored on the other clock

@@ -1,6 +1,7 @@
 // Target tables: the shipped AlgoPerf ones, our registry's, and user files with mistakes in them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -284,5 +285,61 @@ TEST(ScoringTargets, AlgoPerfOwnTargetsFileScoresATree) {
   // The other eight base workloads have no logs: never reached.
   EXPECT_FALSE(std::isfinite(r.raw.t[fast][r.raw.workload_index("wmt")]));
   EXPECT_GT(r.scores[fast], r.scores[slow]);
+  std::filesystem::remove_all(root);
+}
+
+// AlgoPerf's targets file has no budgets: the speedup analysis takes the budget AlgoPerf's runner
+// logged (meta_data_0.json's workload.max_allowed_runtime_sec, times the self-tuning factor), and
+// --budget overrides it.
+TEST(ScoringTargets, AlgoPerfFileBudgetsComeFromTheLogsMetadataOrTheFlag) {
+  const auto root = trainperf::testing::fresh_scoring_dir("algoperf_targets_budget");
+  using trainperf::testing::curve;
+  using trainperf::testing::write_trial;
+  const double target = 22.2995;
+  auto with_budget = [](const std::filesystem::path& dir, double seconds) {
+    std::ofstream(dir / "meta_data_0.json") << nlohmann::json{{"workload.max_allowed_runtime_sec", seconds}}.dump();
+  };
+  const auto base_dir =
+      write_trial(root, "base", 0, "finewebedu_lm_jax", 1, "validation/ppl", curve(60.0, target, 3, 6, 100));
+  const auto never_dir =
+      write_trial(root, "never", 0, "finewebedu_lm_jax", 1, "validation/ppl", curve(60.0, target, -1, 8, 100));
+  with_budget(base_dir, 1000);
+  with_budget(never_dir, 1000);
+  ScoreOptions options;
+  options.targets = algoperf_fixture("workload_targets.json");
+  options.ruleset = Ruleset::Self;
+  options.baseline = "base";
+  const auto r = score_log_trees({root}, options, nullptr);
+  const int lm = r.raw.workload_index("finewebedu_lm");
+  ASSERT_GE(lm, 0);
+  EXPECT_EQ(r.budgets[lm], 1000 * r.targets.self_tuning_budget_factor);
+  EXPECT_EQ(r.budget_sources[lm], "logs' metadata");
+  ASSERT_EQ(r.speedups.size(), 1u);
+  const auto bases = r.targets.base_names();
+  const auto at = std::find(bases.begin(), bases.end(), "finewebedu_lm") - bases.begin();
+  const auto& sp = r.speedups[0].workloads[static_cast<size_t>(at)];
+  EXPECT_EQ(sp.baseline_time, 400);
+  EXPECT_EQ(sp.submission_time, 1000 * r.targets.self_tuning_budget_factor + 1);  // never reached: budget + 1
+
+  options.budgets = {{"finewebedu_lm", 3000}};
+  const auto flagged = score_log_trees({root}, options, nullptr);
+  EXPECT_EQ(flagged.budgets[lm], 3000 * flagged.targets.self_tuning_budget_factor);
+  EXPECT_EQ(flagged.budget_sources[lm], "--budget");
+
+  options.budgets = {{"finewebedu", 3000}};
+  try {
+    score_log_trees({root}, options, nullptr);
+    FAIL() << "a --budget for an unknown workload was accepted";
+  } catch (const ScoringError& e) {
+    EXPECT_TRUE(contains(e.what(), "no workload 'finewebedu'")) << e.what();
+  }
+
+  // Without metadata the budget stand-in is the largest logged time, as before.
+  options.budgets.clear();
+  std::filesystem::remove(base_dir / "meta_data_0.json");
+  std::filesystem::remove(never_dir / "meta_data_0.json");
+  const auto bare = score_log_trees({root}, options, nullptr);
+  EXPECT_EQ(bare.budget_sources[lm], "largest logged");
+  EXPECT_EQ(bare.budgets[lm], 800);
   std::filesystem::remove_all(root);
 }
