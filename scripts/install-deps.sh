@@ -25,6 +25,7 @@ done
 PACKAGES=(
   build-essential cmake ninja-build ccache git pkg-config
   python3-dev python3-venv   # the interpreter trainperf's venv is made from (and embeds)
+  pybind11-dev python3-absl  # Python submissions: the bridge; absl.logging, which AlgoPerf's submissions import
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev libssl-dev
   libgtest-dev googletest
   libsentencepiece-dev

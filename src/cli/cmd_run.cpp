@@ -50,6 +50,11 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   // given: for a plugin that is the path of its .so.
   const auto logs = outcomes.empty() ? req.experiment_dir : outcomes.front().dir.parent_path();
   fmt::print("\nlogs: {}\n", logs.string());
+  int failed = 0;
+  for (const auto& o : outcomes) failed += o.result.status == TrialStatus::Failed;
+  if (failed)
+    throw std::runtime_error(fmt::format("{} trial(s) failed (the errors are above; their trial_result.json say "
+                                         "\"failed\"; --overwrite reruns them)", failed));
 }
 }  // namespace
 

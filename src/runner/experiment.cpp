@@ -115,7 +115,7 @@ TrialResult result_from_json(const nlohmann::json& j) {
   if (j.contains("step_to_target") && !j["step_to_target"].is_null()) r.step_to_target = j["step_to_target"].get<int64_t>();
   const std::string status = j.value("status", "");
   for (TrialStatus s : {TrialStatus::ReachedTargets, TrialStatus::BudgetExhausted, TrialStatus::TrainingComplete,
-                        TrialStatus::MaxSteps, TrialStatus::Diverged})
+                        TrialStatus::MaxSteps, TrialStatus::Diverged, TrialStatus::Failed})
     if (status == to_string(s)) r.status = s;
   return r;
 }
@@ -335,7 +335,7 @@ std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const Sear
 }
 
 std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
-  const SubmissionEntry& sub = resolve_submission(r.submission);
+  const SubmissionEntry& sub = resolve_submission(r.submission, r.search_space_path);
   std::unique_ptr<Workload> workload = make_workload(r.workload);
   const WorkloadSpec& spec = workload->spec();
 
@@ -455,7 +455,9 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     };
     o.result = run_trial(*workload, *submission, hparams, options, comm);
     log.finish(o.result);
-    if (o.result.time_to_target)
+    if (o.result.status == TrialStatus::Failed)
+      fmt::print(out, "  -> trial {} failed ({}):\n{}\n", trial, o.dir.string(), o.result.message);
+    else if (o.result.time_to_target)
       fmt::print(out, "  -> reached the validation target at step {} after {:.2f} s of submission time ({})\n",
                  *o.result.step_to_target, *o.result.time_to_target, to_string(o.result.status));
     else

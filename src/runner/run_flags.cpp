@@ -11,7 +11,7 @@ const std::vector<RunFlagSpec>& run_flags() {
   // AlgoPerf's spellings are aliases only where the meaning is the same (docs/tuning.md).
   static const std::vector<RunFlagSpec> flags = {
       {RunFlag::Workload, "--workload", "-w", "workload name (see `trainperf list`)"},
-      {RunFlag::Submission, "--submission", "-s,--submission_path", "submission name, or the path of a plugin .so"},
+      {RunFlag::Submission, "--submission", "-s,--submission_path", "submission name, the path of a plugin .so, a Python submission file (.py), or torch.optim.X / module:Class"},
       {RunFlag::Ruleset, "--ruleset", "--tuning_ruleset", "external | self"},
       {RunFlag::Rules, "--rules", "", "rules version: v0.6 (default) | v0.5"},
       {RunFlag::Study, "--study", "", "study index"},

@@ -18,6 +18,7 @@ const char* to_string(TrialStatus s) {
     case TrialStatus::TrainingComplete: return "training_complete";
     case TrialStatus::MaxSteps: return "max_steps";
     case TrialStatus::Diverged: return "diverged";
+    case TrialStatus::Failed: return "failed";
   }
   return "unknown";
 }
@@ -77,6 +78,20 @@ class TrialLoop {
   }
 
   TrialResult run() {
+    try {
+      train();
+    } catch (const SubmissionFailure& e) {
+      result_.status = TrialStatus::Failed;
+      result_.message = e.what();
+    }
+    result_.global_step = state_.global_step;
+    result_.submission_time = state_.accumulated_submission_time;
+    result_.num_evals = state_.num_evals;
+    return result_;
+  }
+
+ private:
+  void train() {
     const WorkloadSpec& spec = workload_.spec();
     TrialSeeds seeds{options_.seed};
     const DistInfo dist = comm_.info();
@@ -177,13 +192,8 @@ class TrialLoop {
         break;
       }
     }
-    result_.global_step = state_.global_step;
-    result_.submission_time = state_.accumulated_submission_time;
-    result_.num_evals = state_.num_evals;
-    return result_;
   }
 
- private:
   double stamp() {
     sync_();
     return comm_.all_reduce_max(clock_->now());

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,15 @@
 
 namespace trainperf {
 
-enum class TrialStatus { ReachedTargets, BudgetExhausted, TrainingComplete, MaxSteps, Diverged };
+enum class TrialStatus { ReachedTargets, BudgetExhausted, TrainingComplete, MaxSteps, Diverged, Failed };
 const char* to_string(TrialStatus s);
+
+// The submission's own code failed (a Python submission's exception, with its traceback): run_trial
+// records the trial as failed with this message instead of letting the error end the study.
+class SubmissionFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // One evaluation as it is logged (eval_measurements.csv row) and shown on the console.
 struct EvalRecord {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "python/python_submission.h"
 #include "submissions/registry.h"
 
 namespace trainperf {
@@ -68,9 +69,17 @@ std::vector<SubmissionEntry> load_plugin(const std::string& path_in) {
   return collector.entries;  // the library stays loaded for the life of the process
 }
 
-const SubmissionEntry& resolve_submission(const std::string& name_or_path) {
-  if (!looks_like_path(name_or_path)) return submissions().find(name_or_path);
+const SubmissionEntry& resolve_submission(const std::string& name_or_path, const std::string& search_space_path) {
   static std::mutex mu;
+  if (is_python_submission(name_or_path)) {
+    static std::map<std::pair<std::string, std::string>, SubmissionEntry> python;
+    std::lock_guard<std::mutex> lock(mu);
+    const auto key = std::make_pair(name_or_path, search_space_path);
+    auto it = python.find(key);
+    if (it == python.end()) it = python.emplace(key, python_submission_entry(name_or_path, search_space_path)).first;
+    return it->second;
+  }
+  if (!looks_like_path(name_or_path)) return submissions().find(name_or_path);
   static std::map<std::string, std::vector<SubmissionEntry>> loaded;
   std::lock_guard<std::mutex> lock(mu);
   auto it = loaded.find(name_or_path);

@@ -49,6 +49,7 @@ Hyperparameters SubmissionEntry::resolve(const Hyperparameters& point, const std
 }
 
 SearchSpace SubmissionEntry::search_space() const {
+  if (!no_search_space.empty()) throw SearchSpaceError(no_search_space);
   if (!search_space_json.empty()) return SearchSpace::parse(search_space_json, folder + " (search space of " + name + ")");
   const std::string path = folder + "/search_space.json";
   if (!base.empty() && !embedded_files().count(path)) return submissions().find(base).search_space();
@@ -56,6 +57,7 @@ SearchSpace SubmissionEntry::search_space() const {
 }
 
 Hyperparameters SubmissionEntry::self_tuning_config() const {
+  if (!no_self_tuning.empty()) throw SearchSpaceError(no_self_tuning);
   if (!self_tuning_json.empty())
     return resolve(Hyperparameters::from_json(self_tuning_json, folder + " (self-tuning config of " + name + ")"),
                    folder + " (self-tuning config)");

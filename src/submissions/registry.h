@@ -28,6 +28,10 @@ struct SubmissionEntry {
   // Plugins carry the JSON texts themselves (folder is then the plugin's path).
   std::string search_space_json = {};
   std::string self_tuning_json = {};
+  // Why there is no search space / self-tuning configuration, when there is none (a Python file
+  // without tuning_search_space.json or HPARAMS): search_space() / self_tuning_config() throw it.
+  std::string no_search_space = {};
+  std::string no_self_tuning = {};
 
   // Every key a point may set: the submission's own and the harness's (dropout).
   HParamSchema schema() const;
@@ -52,8 +56,10 @@ class SubmissionRegistry {
 
 const SubmissionRegistry& submissions();
 
-// A built-in name, or the path of a plugin (a shared library; loaded once, API version checked).
-const SubmissionEntry& resolve_submission(const std::string& name_or_path);
+// A built-in name, the path of a plugin (a shared library; loaded once, API version checked), or a
+// Python submission (python/python_submission.h: a *.py file, torch.optim.X, module:Class; loaded
+// once per argument and search space, whose keys a Python file accepts).
+const SubmissionEntry& resolve_submission(const std::string& name_or_path, const std::string& search_space_path = "");
 // Loads a plugin and returns the submissions it registers; throws naming the file on any problem.
 std::vector<SubmissionEntry> load_plugin(const std::string& path);
 

@@ -85,9 +85,11 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
   std::vector<PlannedTrial> out;
   std::string refusals;
   for (const auto& sub_arg : r.submissions) {
-    const SubmissionEntry& sub = resolve_submission(sub_arg);
+    const SubmissionEntry& sub = resolve_submission(sub_arg, base.search_space_path);
     StudyRequest req = base;
-    req.submission = sub_arg.find('/') != std::string::npos ? fs::absolute(sub_arg).string() : sub_arg;
+    const bool is_file = sub_arg.find('/') != std::string::npos ||
+                         (sub_arg.size() > 3 && sub_arg.compare(sub_arg.size() - 3, 3, ".py") == 0);
+    req.submission = is_file ? fs::absolute(sub_arg).string() : sub_arg;
     // Every trial's point resolved against the submission's declared hyperparameters before any
     // trial is spawned: a malformed space or a misspelt key fails the whole plan up front.
     const std::optional<SearchSpace> space = study_search_space(req, sub);
