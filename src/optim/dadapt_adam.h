@@ -7,8 +7,9 @@
 //   num <- sqrt(b2) num + (1-sqrt(b2)) num_acc;  d^ = num / ((1-sqrt(b2)) l1);  d <- max(d, min(d^, d growth_rate))
 //   x <- x (1 - wd dlr) (decoupled) ;  x <- x - m / (sqrt(v) + eps)
 // If l1 = 0 (no gradient seen yet) the step is skipped: d, num, k and the parameters are untouched.
-// Weight decay is decoupled by default (decouple = false adds wd x to the gradient, the reference's
-// default). One host synchronisation per step (num_acc and l1 together).
+// Weight decay is coupled by default (wd x added to the gradient), as in dadaptation's DAdaptAdam;
+// decouple = true applies it with the step instead (AdamW style; what the dadapt_adam submission uses).
+// One host synchronisation per step (num_acc and l1 together).
 #pragma once
 
 #include <torch/torch.h>
@@ -28,7 +29,7 @@ struct DAdaptAdamOptions : public SerializedOptions<DAdaptAdamOptions> {
   TORCH_ARG(double, beta2) = 0.999;
   TORCH_ARG(double, eps) = 1e-8;
   TORCH_ARG(double, weight_decay) = 0.0;
-  TORCH_ARG(bool, decouple) = true;
+  TORCH_ARG(bool, decouple) = false;  // dadaptation's default
   TORCH_ARG(bool, use_bias_correction) = false;
   TORCH_ARG(double, d0) = 1e-6;
   TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();

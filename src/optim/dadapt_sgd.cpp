@@ -8,7 +8,8 @@ DAdaptSGDUpdate::Step DAdaptSGDUpdate::begin(const Options& o0, double d, int64_
   // ||g_0|| gives dlr = 0, hence s = 0 and the family's skip.
   if (k > 0) return {false, torch::scalar_tensor(d * o0.lr() / g0_norm, torch::kDouble), {}};
   std::vector<torch::Tensor> sq;
-  for (const auto& t : params) sq.push_back(t.grad.pow(2).sum().to(torch::kDouble));
+  for (const auto& t : params)
+    sq.push_back((o0.g0_norm_with_decay() ? t.grad : t.param.grad()).pow(2).sum().to(torch::kDouble));
   torch::Tensor g0_sq = torch::stack(sq).sum();
   torch::Tensor dlr = torch::where(g0_sq > 0, d * o0.lr() / g0_sq.sqrt(), torch::zeros_like(g0_sq));
   return {true, dlr, g0_sq};

@@ -7,6 +7,9 @@
 //   z = x0 - s;  x <- (1-c) x + c z,  c = 1 - momentum
 // Guards: a zero first gradient (||g_0|| = 0) or ||s|| = 0 skips the step (state and parameters
 // untouched; the first step is retried). One host synchronisation per step.
+// Deviation from dadaptation's DAdaptSGD (3.2), kept as the default: its ||g_0|| line computes
+// `grad.add(p, alpha=decay)` and discards the result, so its ||g_0|| is of the raw gradient although
+// every other use of g includes wd x; g0_norm_with_decay = false reproduces it.
 #pragma once
 
 #include <torch/torch.h>
@@ -26,13 +29,14 @@ struct DAdaptSGDOptions : public SerializedOptions<DAdaptSGDOptions> {
   TORCH_ARG(double, weight_decay) = 0.0;
   TORCH_ARG(double, d0) = 1e-6;
   TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();
+  TORCH_ARG(bool, g0_norm_with_decay) = true;  // false: ||g_0|| of the raw gradient (dadaptation 3.2)
 
  public:
   // The serialized fields, in order (written and read by optimizer_base.h).
   template <class F>
   void fields(F&& f) {
     f("lr", lr_), f("momentum", momentum_), f("weight_decay", weight_decay_), f("d0", d0_),
-    f("growth_rate", growth_rate_);
+    f("growth_rate", growth_rate_), f("g0_norm_with_decay", g0_norm_with_decay_);
   }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }

@@ -30,10 +30,11 @@ Mechanic::Mechanic(std::vector<torch::optim::OptimizerParamGroup> groups, Mechan
   const torch::Device device = all.empty() ? torch::Device(torch::kCPU) : all.front().device();
   const auto f64 = torch::TensorOptions().dtype(torch::kDouble).device(device);
   betas_ = torch::tensor(betas, torch::kDouble).to(device);
-  s_ = torch::full({n}, o.s_init(), f64);
+  // mechanic_pytorch starts the scales at 0 and the largest |h| at 1e-6 (its `max_product`).
+  s_ = o.as_mechanic_pytorch() ? torch::zeros({n}, f64) : torch::full({n}, o.s_init(), f64);
   r_ = torch::zeros({n}, f64);
   v_ = torch::zeros({n}, f64);
-  m_ = torch::zeros({n}, f64);
+  m_ = o.as_mechanic_pytorch() ? torch::full({n}, 1e-6, f64) : torch::zeros({n}, f64);
 }
 
 Mechanic::Mechanic(std::vector<torch::Tensor> params, MechanicOptions defaults)
@@ -47,13 +48,15 @@ torch::Tensor Mechanic::step(LossClosure closure) {
     loss = closure();
   }
   const auto& o = static_cast<const MechanicOptions&>(param_groups_.front().options());
+  const torch::Tensor scale_before = s_.sum();
   struct Active {
     torch::Tensor param;
     MechanicParamState* state;
     torch::Tensor before;
+    torch::Tensor delta;  // the old Delta (stored, or recomputed from x); the new one after the base step
   };
   std::vector<Active> active;
-  std::vector<torch::Tensor> g_sq, x_sq, delta_g, delta_x;
+  std::vector<torch::Tensor> g_sq, delta_g;
   for (auto& group : param_groups_) {
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
@@ -61,28 +64,36 @@ torch::Tensor Mechanic::step(LossClosure closure) {
       if (it == state_.end()) {
         auto s = std::make_unique<MechanicParamState>();
         s->x_ref(p.detach().clone());
-        s->delta(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        if (o.store_delta()) s->delta(torch::zeros_like(p, torch::MemoryFormat::Preserve));
         it = state_.insert({state_key(p), std::move(s)}).first;
       }
       auto* s = static_cast<MechanicParamState*>(it->second.get());
+      torch::Tensor delta = o.store_delta() ? s->delta() : (p - s->x_ref()) / (scale_before + o.eps());
       const torch::Tensor& g = p.grad();
       g_sq.push_back(g.pow(2).sum().to(torch::kDouble));
-      x_sq.push_back(p.pow(2).sum().to(torch::kDouble));
-      delta_g.push_back((s->delta() * g).sum().to(torch::kDouble));
-      delta_x.push_back((s->delta() * p).sum().to(torch::kDouble));
-      active.push_back({p, s, p.detach().clone()});
+      delta_g.push_back((delta * g).sum().to(torch::kDouble));
+      active.push_back({p, s, p.detach().clone(), std::move(delta)});
     }
   }
   if (active.empty()) return loss;
 
-  const torch::Tensor scale_before = s_.sum();
+  // The x of h: before the base step (the equations), or after it (mechanic_pytorch).
+  std::vector<torch::Tensor> x_sq, delta_x;
+  const auto read_x = [&] {
+    for (const auto& a : active) {
+      x_sq.push_back(a.param.pow(2).sum().to(torch::kDouble));
+      delta_x.push_back((a.delta * a.param).sum().to(torch::kDouble));
+    }
+  };
+  if (!o.as_mechanic_pytorch()) read_x();
+  for (auto& group : base_->param_groups()) group.options().set_lr(o.lr());
+  base_->step();
+  if (o.as_mechanic_pytorch()) read_x();
+
   const torch::Tensor decay =
       o.weight_decay() * scale_before * torch::stack(g_sq).sum().sqrt() / (torch::stack(x_sq).sum().sqrt() + o.eps());
   const torch::Tensor h = torch::stack(delta_g).sum() + decay * torch::stack(delta_x).sum();
-
-  for (auto& group : base_->param_groups()) group.options().set_lr(o.lr());
-  base_->step();
-  for (auto& a : active) a.state->delta().add_(a.param).sub_(a.before);
+  for (auto& a : active) a.delta.add_(a.param).sub_(a.before);  // Delta += u (in the state when stored)
 
   m_ = torch::maximum(betas_ * m_, h.abs());
   v_ = betas_.pow(2) * v_ + h.pow(2);
@@ -91,7 +102,7 @@ torch::Tensor Mechanic::step(LossClosure closure) {
   const torch::Tensor scale_after = s_.sum();
   for (auto& a : active) {
     a.state->step(a.state->step() + 1);
-    a.param.copy_(a.state->x_ref()).addcmul_(a.state->delta(), scale_after);
+    a.param.copy_(a.state->x_ref()).addcmul_(a.delta, scale_after);
   }
   return loss;
 }

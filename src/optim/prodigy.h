@@ -5,7 +5,9 @@
 //   dlr = d lr bc (bc as in D-Adaptation, 1 without bias correction);  r <- b3 r
 //   per tensor:  r += (d/d0) dlr <g, x0 - x>;  m <- b1 m + (1-b1) d g;  v <- b2 v + (1-b2) d^2 g^2
 //                s <- b3 s + (d/d0) dlr g   (safeguard_warmup: d instead of dlr);  denom += ||s||_1
-//   d^ = d_coef r / denom;  d_max = max(d_max, d^);  d <- min(d_max, d growth_rate)  (never decreases)
+//   d^ = d_coef r / denom;  while d = d0: d <- max(d, d^)  (the first increase skips the cap, as in
+//   prodigyopt; cap_first_increase = true caps it too, shared/spec's equations);
+//   d_max = max(d_max, d^);  d <- min(d_max, d growth_rate)  (never decreases)
 //   x <- x (1 - wd dlr) (decoupled);  x <- x - dlr m / (sqrt(v) + d eps)   (d here is the new d)
 // b3 defaults to sqrt(b2). Guard: denom = 0 (no gradient yet) skips the step, as in the reference.
 // One host synchronisation per step.
@@ -36,6 +38,9 @@ struct ProdigyOptions : public SerializedOptions<ProdigyOptions> {
   TORCH_ARG(double, d0) = 1e-6;
   TORCH_ARG(double, d_coef) = 1.0;
   TORCH_ARG(double, growth_rate) = std::numeric_limits<double>::infinity();
+  // false (prodigyopt): while d is still d0, d jumps to d^ uncapped; true: growth_rate caps every
+  // increase. Only a finite growth_rate tells them apart.
+  TORCH_ARG(bool, cap_first_increase) = false;
 
  public:
   // The serialized fields, in order (written and read by optimizer_base.h); an unset beta3 is
@@ -44,7 +49,8 @@ struct ProdigyOptions : public SerializedOptions<ProdigyOptions> {
   void fields(F&& f) {
     f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("beta3", or_none(beta3_, -1.0)), f("eps", eps_),
     f("weight_decay", weight_decay_), f("decouple", decouple_), f("use_bias_correction", use_bias_correction_),
-    f("safeguard_warmup", safeguard_warmup_), f("d0", d0_), f("d_coef", d_coef_), f("growth_rate", growth_rate_);
+    f("safeguard_warmup", safeguard_warmup_), f("d0", d0_), f("d_coef", d_coef_), f("growth_rate", growth_rate_),
+    f("cap_first_increase", cap_first_increase_);
   }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
@@ -73,7 +79,9 @@ struct ProdigyUpdate {
   torch::Tensor also_read(const Step&) const { return {}; }
   void fold(const Step& step, double numerator_acc, double) { numerator = step.beta3 * numerator + numerator_acc; }
   double next_d(const Step& step, const Options& o0, double d, double denom) {
-    d_max = std::max(d_max, o0.d_coef() * numerator / denom);
+    const double d_hat = o0.d_coef() * numerator / denom;
+    if (!o0.cap_first_increase() && d == o0.d0()) d = std::max(d, d_hat);
+    d_max = std::max(d_max, d_hat);
     return std::min(d_max, d * o0.growth_rate());
   }
   void apply(const Step& step, Param& t, double d) const;

@@ -31,11 +31,31 @@ TEST(DAdaptAdam, MatchesGoldenTrajectory) {
   }
 }
 
+// The defaults are dadaptation's DAdaptAdam's: coupled weight decay (decouple=False). Golden case 2 is
+// coupled; run it without saying so.
+TEST(DAdaptAdam, DefaultsToTheReferencesCoupledWeightDecay) {
+  const auto g = lr_free_golden("dadapt");
+  const auto& c = g["dadapt_adam"][2];
+  ASSERT_FALSE(c["decouple"].get<bool>());
+  GoldenProblem pb(g);
+  DAdaptAdam opt({pb.w, pb.b}, DAdaptAdamOptions(c["lr"].get<double>())
+                                   .weight_decay(c["weight_decay"])
+                                   .d0(c["d0"])
+                                   .growth_rate(golden_number(c["growth_rate"])));
+  int step = 0;
+  for (const auto& expected : c["trajectory"]) {
+    ++step;
+    pb.backward();
+    opt.step();
+    EXPECT_TRUE(matches(pb.w, pb.b, expected["x"])) << "step " << step;
+  }
+}
+
 TEST(DAdaptAdam, SkipsTheStepWhileL1IsZero) {
   // A zero gradient leaves s = 0, so l1 = 0 and d^ would be 0/0: the step must be skipped with d,
   // the step count and the parameters untouched, and the first real gradient must then be step 1.
   torch::Tensor x = torch::full({3}, 1.5, torch::kDouble).requires_grad_();
-  DAdaptAdam opt({x}, DAdaptAdamOptions().weight_decay(0.1).use_bias_correction(true));
+  DAdaptAdam opt({x}, DAdaptAdamOptions().weight_decay(0.1).decouple(true).use_bias_correction(true));
   for (int i = 0; i < 3; ++i) {
     opt.zero_grad();
     x.mul(0).sum().backward();
@@ -47,7 +67,7 @@ TEST(DAdaptAdam, SkipsTheStepWhileL1IsZero) {
 
   // The same optimizer fed a real gradient now behaves exactly like a fresh one.
   torch::Tensor y = torch::full({3}, 1.5, torch::kDouble).requires_grad_();
-  DAdaptAdam fresh({y}, DAdaptAdamOptions().weight_decay(0.1).use_bias_correction(true));
+  DAdaptAdam fresh({y}, DAdaptAdamOptions().weight_decay(0.1).decouple(true).use_bias_correction(true));
   for (int i = 0; i < 4; ++i) {
     opt.zero_grad();
     fresh.zero_grad();

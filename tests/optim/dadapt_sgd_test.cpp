@@ -15,13 +15,15 @@ TEST(DAdaptSGD, MatchesGoldenTrajectory) {
                                     .momentum(c["momentum"])
                                     .weight_decay(c["weight_decay"])
                                     .d0(c["d0"])
-                                    .growth_rate(golden_number(c["growth_rate"])));
+                                    .growth_rate(golden_number(c["growth_rate"]))
+                                    .g0_norm_with_decay(c["g0_norm_with_decay"]));
     int step = 0;
     for (const auto& expected : c["trajectory"]) {
       ++step;
       pb.backward();
       opt.step();
-      EXPECT_TRUE(matches(pb.w, pb.b, expected["x"])) << "step " << step;
+      EXPECT_TRUE(matches(pb.w, pb.b, expected["x"]))
+          << "g0_norm_with_decay " << c["g0_norm_with_decay"] << " step " << step;
       EXPECT_TRUE(near_relative(opt.d(), expected["d"].get<double>())) << "d at step " << step;
     }
   }

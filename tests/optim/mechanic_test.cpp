@@ -1,6 +1,9 @@
 // Mechanic wrapping LibTorch's SGD and Adam against tests/golden/optim/gen_mechanic.py (which wraps
-// torch.optim's SGD and Adam).
+// torch.optim's SGD and Adam): the equations, and as_mechanic_pytorch (+ store_delta = false), which the
+// generator checks against optimizedlearning/mechanic's mechanize.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "optim/lr_free_golden.h"
 #include "optim/mechanic.h"
@@ -31,6 +34,8 @@ TEST(Mechanic, MatchesGoldenTrajectory) {
                                    .s_init(c["s_init"])
                                    .eps(c["eps"])
                                    .num_betas(c["num_betas"].get<int64_t>())
+                                   .store_delta(c["store_delta"])
+                                   .as_mechanic_pytorch(c["as_mechanic_pytorch"])
                                    .base(base_from(c["base"])));
     int step = 0;
     for (const auto& expected : c["trajectory"]) {
@@ -42,11 +47,24 @@ TEST(Mechanic, MatchesGoldenTrajectory) {
       const torch::Tensor ew = golden_1d(expected["x"]["w"]) - pb.W0.flatten(),
                           eb = golden_1d(expected["x"]["b"]) - pb.B0;
       EXPECT_TRUE(torch::allclose(dw, ew, 1e-7, 1e-15) && torch::allclose(db, eb, 1e-7, 1e-15))
-          << c["base"] << " step " << step;
+          << c["base"] << " as_mechanic_pytorch " << c["as_mechanic_pytorch"] << " step " << step;
       EXPECT_TRUE(near_relative(opt.scale().item<double>(), expected["scale"].get<double>(), 1e-8))
           << c["base"] << " scale at step " << step;
     }
   }
+}
+
+// mechanic_pytorch's first step: h = 0, so s_j = b_j 1e-6 (s_init / n) / eps, S about 100 s_init (the
+// equations give S = 0 and leave x at x_ref).
+TEST(Mechanic, PytorchPackageFormScalesTheFirstStep) {
+  torch::Tensor x = torch::ones({3}, torch::kDouble).requires_grad_();
+  Mechanic opt({x}, MechanicOptions(0.1).s_init(1e-8).as_mechanic_pytorch(true).store_delta(false).base(base_from("sgd")));
+  (x * x).sum().backward();
+  opt.step();
+  double expected = 0;
+  for (int j = 1; j <= 6; ++j) expected += (1.0 - std::pow(10.0, -j)) * 1e-6 * (1e-8 / 6) / 1e-8;
+  EXPECT_NEAR(opt.scale().item<double>(), expected, 1e-15);
+  EXPECT_TRUE(torch::allclose(x.detach(), torch::full({3}, 1.0 - 0.2 * expected, torch::kDouble), 0, 1e-15));
 }
 
 TEST(Mechanic, ZeroParametersDoNotDivideByZero) {
@@ -92,5 +110,12 @@ TEST(Mechanic, SkipsParamsWithoutGradient) {
 TEST(Mechanic, StateSurvivesSaveLoadIncludingTheBase) {
   expect_resume_matches<Mechanic>([](std::vector<torch::Tensor> ps) {
     return std::make_unique<Mechanic>(std::move(ps), MechanicOptions(0.05).s_init(1e-3));
+  });
+}
+
+TEST(Mechanic, StateSurvivesSaveLoadWithoutStoredDelta) {
+  expect_resume_matches<Mechanic>([](std::vector<torch::Tensor> ps) {
+    return std::make_unique<Mechanic>(std::move(ps),
+                                      MechanicOptions(0.05).s_init(1e-3).store_delta(false).as_mechanic_pytorch(true));
   });
 }

@@ -21,7 +21,8 @@ TEST(Prodigy, MatchesGoldenTrajectory) {
                            .safeguard_warmup(c["safeguard_warmup"])
                            .d0(c["d0"])
                            .d_coef(c["d_coef"])
-                           .growth_rate(golden_number(c["growth_rate"]));
+                           .growth_rate(golden_number(c["growth_rate"]))
+                           .cap_first_increase(c["cap_first_increase"]);
     if (!c["beta3"].is_null()) o.beta3(c["beta3"].get<double>());
     Prodigy opt({pb.w, pb.b}, o);
     int step = 0;
@@ -30,7 +31,8 @@ TEST(Prodigy, MatchesGoldenTrajectory) {
       ++step;
       pb.backward();
       opt.step();
-      EXPECT_TRUE(matches(pb.w, pb.b, expected["x"])) << "step " << step;
+      EXPECT_TRUE(matches(pb.w, pb.b, expected["x"]))
+          << "cap_first_increase " << c["cap_first_increase"] << " step " << step;
       EXPECT_TRUE(near_relative(opt.d(), expected["d"].get<double>())) << "d at step " << step;
       EXPECT_GE(opt.d(), previous_d) << "d decreased at step " << step;
       previous_d = opt.d();

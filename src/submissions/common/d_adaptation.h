@@ -18,12 +18,15 @@ inline HParamSchema d_adaptation_hparams() {
       .add(gradient_hparams());
 }
 
-// The Adam members' keys: one_minus_beta1, beta2, weight_decay (decoupled), use_bias_correction.
+// The Adam members' keys: one_minus_beta1, beta2, weight_decay, decouple, use_bias_correction.
+// Decoupled weight decay by default: Prodigy's own default, and for dadapt_adam a named deviation
+// from dadaptation's DAdaptAdam (decouple=False); "decouple": false runs the coupled form.
 inline HParamSchema adam_d_adaptation_hparams() {
   return HParamSchema()
       .number("one_minus_beta1", "1 - beta1")
       .number("beta2", "second-moment decay")
-      .number("weight_decay", 0.0, "decoupled weight decay")
+      .number("weight_decay", 0.0, "weight decay (decoupled unless decouple is false)")
+      .boolean("decouple", true, "decoupled (AdamW-style) weight decay; false adds wd x to the gradient")
       .boolean("use_bias_correction", false, "Adam's bias correction of the step");
 }
 
@@ -39,7 +42,7 @@ Options with_adam_d_adaptation_keys(Options options, const Hyperparameters& h) {
   return options.beta1(1.0 - h.number("one_minus_beta1"))
       .beta2(h.number("beta2"))
       .weight_decay(h.number("weight_decay"))
-      .decouple(true)
+      .decouple(h.boolean("decouple"))
       .use_bias_correction(h.boolean("use_bias_correction"))
       .d0(h.number("d0"));
 }

@@ -10,11 +10,11 @@ Adam (shared/spec/training-algorithms.md; Defazio & Mishchenko 2023), k from 0:
   num = sqrt(b2) num + (1-sqrt(b2)) num_acc; d^ = num/((1-sqrt(b2)) l1); d = max(d, min(d^, d growth))
   x = x (1 - wd dlr) (decoupled) or g += wd x (coupled); x = x - m/(sqrt(v)+eps).  l1 = 0: skip.
 SGD (dadaptation's DAdaptSGD), g including coupled wd x:
-  dlr = d lr / ||g_0||; num += dlr <g, s>; s = s + dlr g; d^ = 2 num/||s||; d = max(d, min(d^, d growth))
+  dlr = d lr / ||g_0|| (||g_0|| of g + wd x; g0_norm_with_decay=false: of the raw gradient, as dadaptation); num += dlr <g, s>; s = s + dlr g; d^ = 2 num/||s||; d = max(d, min(d^, d growth))
   z = x0 - s; x = (1-c) x + c z with c = 1 - momentum.
 Cross-checked (official.py) against dadaptation.DAdaptAdam and dadaptation.DAdaptSGD (x and d),
-float64, tolerance 1e-12. Known difference (DAdaptSGD with weight decay): dadaptation's ||g_0|| leaves
-out the wd x term.
+float64, tolerance 1e-12. DAdaptSGD case 1 (weight decay, g0_norm_with_decay) is a documented
+deviation: dadaptation's ||g_0|| leaves out the wd x term (case 3 reproduces it).
 """
 import math
 
@@ -61,15 +61,16 @@ def dadapt_adam(lr, b1, b2, eps, wd, decouple, bias_correction, d0, growth, step
     return traj
 
 
-def dadapt_sgd(lr, momentum, wd, d0, growth, steps):
+def dadapt_sgd(lr, momentum, wd, d0, growth, steps, g0_with_decay=True):
     x = [W0.clone(), B0.clone()]
     x0 = [p.clone() for p in x]
     s = [torch.zeros_like(p) for p in x]
     d, num, g0_norm, k, traj = d0, 0.0, None, 0, []
     for _ in range(steps):
-        g = [gi + wd * xi for gi, xi in zip(grads(x), x)]
+        raw = grads(x)
+        g = [gi + wd * xi for gi, xi in zip(raw, x)]
         if k == 0:
-            g0_norm = math.sqrt(sum((gi ** 2).sum().item() for gi in g))
+            g0_norm = math.sqrt(sum((gi ** 2).sum().item() for gi in (g if g0_with_decay else raw)))
         dlr = d * lr / g0_norm
         for i in range(2):
             num += dlr * torch.dot(g[i].flatten(), s[i].flatten()).item()
@@ -88,12 +89,12 @@ def record(ps, opt):
     return {"x": snapshot([p.detach() for p in ps]), "d": float(opt.param_groups[0]["d"])}
 
 
-def check(label, traj, make, name, likely):
+def check(label, traj, make, name, likely, deviation=False):
     try:
         import dadaptation
         official.compare(label, traj, official.torch_trajectory(lambda ps: make(dadaptation, ps), initial(), loss_fn,
                                                                 len(traj), record=record),
-                         f"dadaptation.{name} ({official.version('dadaptation')})", 1e-12, likely)
+                         f"dadaptation.{name} ({official.version('dadaptation')})", 1e-12, likely, deviation=deviation)
     except ImportError as exc:
         official.unavailable(label, f"dadaptation.{name}", exc)
 
@@ -111,13 +112,16 @@ for lr, b1, b2, wd, decouple, bc, d0, growth in [(1.0, 0.9, 0.999, 0.0, True, Fa
                                      use_bias_correction=bc, d0=d0, growth_rate=growth),
           "DAdaptAdam", "DAdaptAdam: numerator with sqrt(b2) EMA, d^ = num / ((1 - sqrt(b2)) ||s||_1), "
                         "decoupled decay scaled by dlr")
-for lr, momentum, wd, d0, growth in [(1.0, 0.0, 0.0, 1e-6, INF), (0.7, 0.9, 0.01, 1e-3, INF), (1.0, 0.5, 0.0, 1e-4, 2.0)]:
+for lr, momentum, wd, d0, growth, g0_with_decay in [(1.0, 0.0, 0.0, 1e-6, INF, True), (0.7, 0.9, 0.01, 1e-3, INF, True),
+                                                   (1.0, 0.5, 0.0, 1e-4, 2.0, True), (0.7, 0.9, 0.01, 1e-3, INF, False)]:
     cases["dadapt_sgd"].append({"lr": lr, "momentum": momentum, "weight_decay": wd, "d0": d0,
-                                "growth_rate": growth if growth != INF else "inf",
-                                "trajectory": dadapt_sgd(lr, momentum, wd, d0, growth, 12)})
-    check(f"dadapt_sgd case {len(cases['dadapt_sgd']) - 1}", cases["dadapt_sgd"][-1]["trajectory"],
+                                "growth_rate": growth if growth != INF else "inf", "g0_norm_with_decay": g0_with_decay,
+                                "trajectory": dadapt_sgd(lr, momentum, wd, d0, growth, 12, g0_with_decay)})
+    check(f"dadapt_sgd case {len(cases['dadapt_sgd']) - 1}" + ("" if g0_with_decay else " (g0_norm_with_decay=false)"),
+          cases["dadapt_sgd"][-1]["trajectory"],
           lambda m, ps: m.DAdaptSGD(ps, lr=lr, momentum=momentum, weight_decay=wd, d0=d0, growth_rate=growth),
           "DAdaptSGD", "||g_0|| with or without weight decay: dadaptation's DAdaptSGD computes g0_norm at k = 0 "
                        "with `grad.add(p.data, alpha=decay)` (not in place, so discarded): its ||g_0|| is of the raw "
-                       "gradient, ours of g + wd x. Only weight_decay != 0 shows it (case 1)")
+                       "gradient, ours (g0_norm_with_decay, the default) of g + wd x. Only weight_decay != 0 shows it",
+          deviation=g0_with_decay and wd != 0)
 dump(cases)

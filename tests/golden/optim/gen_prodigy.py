@@ -7,10 +7,13 @@ Equations (shared/spec/training-algorithms.md; Mishchenko & Defazio 2024, prodig
   dlr = d lr bc (bc = sqrt(1-b2^(k+1))/(1-b1^(k+1)) with bias correction, else 1);  r = b3 r
   per tensor: r += (d/d0) dlr <g, x0 - x>; m = b1 m + (1-b1) d g; v = b2 v + (1-b2) d^2 g^2
               s = b3 s + (d/d0) dlr g (safeguard_warmup: d instead of dlr); denom += ||s||_1
-  d^ = d_coef r / denom; d_max = max(d_max, d^); d = min(d_max, d growth)   (d_max starts at d0)
+  d^ = d_coef r / denom; while d = d0: d = max(d, d^) (prodigyopt: the first increase skips the growth
+  cap; cap_first_increase=true skips this line); d_max = max(d_max, d^); d = min(d_max, d growth)
+  (d_max starts at d0)
   x = x (1 - wd dlr) (decoupled; coupled: g += wd x);  x = x - dlr m / (sqrt(v) + d_new eps)
-Cross-checked (official.py) against prodigyopt.Prodigy (x and d), float64, tolerance 1e-12. Known
-difference (case 2, finite growth_rate): prodigyopt's first increase of d is not capped by growth_rate.
+Cross-checked (official.py) against prodigyopt.Prodigy (x and d), float64, tolerance 1e-12. Case 3
+(cap_first_increase, the equations of shared/spec) is a documented deviation: prodigyopt's first
+increase of d is not capped by growth_rate.
 """
 import math
 
@@ -22,7 +25,8 @@ from lr_free_problem import B0, W0, dump, grads, initial, loss_fn, snapshot
 INF = float("inf")
 
 
-def prodigy(lr, b1, b2, b3, eps, wd, decouple, bias_correction, safeguard, d0, d_coef, growth, steps):
+def prodigy(lr, b1, b2, b3, eps, wd, decouple, bias_correction, safeguard, d0, d_coef, growth, steps,
+            cap_first=False):
     b3 = math.sqrt(b2) if b3 is None else b3
     x = [W0.clone(), B0.clone()]
     x0 = [p.clone() for p in x]
@@ -48,6 +52,8 @@ def prodigy(lr, b1, b2, b3, eps, wd, decouple, bias_correction, safeguard, d0, d
             continue
         r = r_new
         d_hat = d_coef * r / denom
+        if not cap_first and d == d0:
+            d = max(d, d_hat)
         d_max = max(d_max, d_hat)
         d_new = min(d_max, d * growth)
         for i in range(2):
@@ -66,10 +72,13 @@ for cfg in [dict(lr=1.0, b1=0.9, b2=0.999, b3=None, wd=0.0, decouple=True, bc=Fa
             dict(lr=0.5, b1=0.9, b2=0.99, b3=None, wd=0.1, decouple=True, bc=True, safeguard=True, d0=1e-4,
                  d_coef=2.0, growth=INF),
             dict(lr=1.0, b1=0.8, b2=0.999, b3=0.9, wd=0.05, decouple=False, bc=False, safeguard=False, d0=1e-3,
-                 d_coef=0.5, growth=1.2)]:
+                 d_coef=0.5, growth=1.2),
+            dict(lr=1.0, b1=0.8, b2=0.999, b3=0.9, wd=0.05, decouple=False, bc=False, safeguard=False, d0=1e-3,
+                 d_coef=0.5, growth=1.2, cap_first=True)]:
+    cap_first = cfg.get("cap_first", False)
     traj = prodigy(cfg["lr"], cfg["b1"], cfg["b2"], cfg["b3"], 1e-8, cfg["wd"], cfg["decouple"], cfg["bc"],
-                   cfg["safeguard"], cfg["d0"], cfg["d_coef"], cfg["growth"], 12)
-    label = f"prodigy case {len(cases)}"
+                   cfg["safeguard"], cfg["d0"], cfg["d_coef"], cfg["growth"], 12, cap_first)
+    label = f"prodigy case {len(cases)}" + (" (cap_first_increase)" if cap_first else "")
     try:
         import prodigyopt
         official.compare(label, traj, official.torch_trajectory(
@@ -81,12 +90,14 @@ for cfg in [dict(lr=1.0, b1=0.9, b2=0.999, b3=None, wd=0.0, decouple=True, bc=Fa
             record=lambda ps, opt: {"x": snapshot([p.detach() for p in ps]), "d": float(opt.param_groups[0]["d"])}),
             f"prodigyopt.Prodigy ({official.version('prodigyopt')})", 1e-12,
             "growth-rate cap on the first increase of d: prodigyopt (1.0 and 1.1.x) sets d = max(d, d^) while "
-            "d == d0 before d = min(d_max, d growth_rate), so its first increase is not limited by growth_rate; our "
-            "equations (shared/spec) cap every increase. Only a finite growth_rate shows it (case 2, growth 1.2)")
+            "d == d0 before d = min(d_max, d growth_rate), so its first increase is not limited by growth_rate; "
+            "cap_first_increase (shared/spec's equations) caps every increase. Only a finite growth_rate shows it",
+            deviation=cap_first)
     except ImportError as exc:
         official.unavailable(label, "prodigyopt.Prodigy", exc)
     cases.append({"lr": cfg["lr"], "beta1": cfg["b1"], "beta2": cfg["b2"], "beta3": cfg["b3"], "eps": 1e-8,
                   "weight_decay": cfg["wd"], "decouple": cfg["decouple"], "use_bias_correction": cfg["bc"],
                   "safeguard_warmup": cfg["safeguard"], "d0": cfg["d0"], "d_coef": cfg["d_coef"],
-                  "growth_rate": cfg["growth"] if cfg["growth"] != INF else "inf", "trajectory": traj})
+                  "growth_rate": cfg["growth"] if cfg["growth"] != INF else "inf", "cap_first_increase": cap_first,
+                  "trajectory": traj})
 dump({"prodigy": cases})

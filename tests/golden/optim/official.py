@@ -13,7 +13,7 @@ Command line of every generator:  gen_X.py [--allow-differences] [-o FILE]
   -o FILE   write the golden to FILE (only when it is written at all) instead of stdout.
 Environment (checkouts of official repositories that are not on PyPI, extracted with `git archive`):
   TRAINPERF_ALGOPERF              mlcommons/algorithmic-efficiency   (AlgoPerf's PyTorch baselines)
-  TRAINPERF_ALGOPERF_SUBMISSIONS  mlcommons/submissions_algorithms   (the v0.5 Shampoo submission)
+  TRAINPERF_ALGOPERF_SUBMISSIONS  mlcommons/submissions_algorithms   (the v0.5 Shampoo and v0.5/v0.6 Schedule-Free submissions)
   TRAINPERF_SOAP                  nikhilvyas/SOAP
 A check whose checkout is not given is reported as skipped (not as a difference).
 """
@@ -64,7 +64,7 @@ def _flatten(obj, prefix=""):
     return out
 
 
-def compare(label, ours, theirs, official, tol, likely, rtol=0.0, keys=None, note_only=False):
+def compare(label, ours, theirs, official, tol, likely, rtol=0.0, keys=None, note_only=False, deviation=False):
     """Compares two trajectories (lists of per-step records, or one record) elementwise.
 
     label: which golden case; official: what ran (package==version and the class or function);
@@ -72,6 +72,9 @@ def compare(label, ours, theirs, official, tol, likely, rtol=0.0, keys=None, not
     keys: only these quantities (dotted names) are compared (default: all of ours);
     note_only: a difference is reported as a note, not a failure (for a comparison known to be
     ill-conditioned, next to the check that decides).
+    deviation: the case runs a documented, deliberate deviation of ours from this official code (its
+    option reproducing the official code has a case of its own): a difference is reported as
+    DEVIATION with `likely` as what differs, not as a failure; agreement is reported as usual.
     """
     if isinstance(ours, dict):
         ours, theirs = [ours], [theirs]
@@ -100,7 +103,7 @@ def compare(label, ours, theirs, official, tol, likely, rtol=0.0, keys=None, not
         return True
     step, key, i, x, y, d = first
     ws, wk, wi, wx, wy = worst[1]
-    _record(label, "note" if note_only else "differ",
+    _record(label, "note" if note_only else "deviation" if deviation else "differ",
             f"{official}: first differs at step {step}, {key}[{i}]: ours {x!r}, official {y!r}, |diff| {d:.3g} "
             f"> {tol_text}; largest |diff| {worst[0]:.3g} at step {ws}, {wk}[{wi}]", likely)
     return False
@@ -125,10 +128,11 @@ def emit(text):
     bad = [r for r in _results if r["status"] in ("differ", "unavailable")]
     for r in _results:
         tag = {"agree": "ok", "skipped": "SKIPPED", "differ": "DIFFERS", "unavailable": "UNAVAILABLE",
-               "note": "NOTE"}[r["status"]]
+               "note": "NOTE", "deviation": "DEVIATION"}[r["status"]]
         print(f"[{name}] {tag:11s} {r['label']}: {r['text']}", file=sys.stderr)
         if r["likely"] and r["status"] != "agree":
-            print(f"[{name}] {'':11s}   likely reason: {r['likely']}", file=sys.stderr)
+            what = "documented deviation" if r["status"] == "deviation" else "likely reason"
+            print(f"[{name}] {'':11s}   {what}: {r['likely']}", file=sys.stderr)
     if not _results:
         print(f"[{name}] no official reference reachable: the golden rests on the equations alone", file=sys.stderr)
     if bad and not ARGS.allow_differences:
