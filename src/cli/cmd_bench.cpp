@@ -20,6 +20,7 @@ struct BenchArgs {
   BenchRequest request;
   std::string submissions, workloads, ruleset = "self", rules = "v0.6", experiment_name;
   int64_t max_steps = 0;
+  double reference_step = 0;  // not given
   int threads = -1;  // not given
 };
 
@@ -63,6 +64,8 @@ void add_options(CLI::App* cmd, BenchArgs& a, bool plan) {
         ->default_str("");
   }
   add_run_flag(cmd, RunFlag::Device, r.device);
+  add_run_flag(cmd, RunFlag::ReferenceStep, a.reference_step)->check(positive_seconds())->default_str("");
+  add_run_flag(cmd, RunFlag::CheckpointEveryMin, r.checkpoint_every_min)->check(minutes());
   add_run_flag(cmd, RunFlag::DataDir, r.data_dir,
                "dataset folder (made absolute in each trial's command; default: the machine's own, see docs/data.md)");
 }
@@ -82,6 +85,7 @@ BenchRequest finish(const BenchArgs& a) {
   r.ruleset = parse_ruleset(a.ruleset);
   r.rules = parse_rules_version(a.rules);
   if (a.max_steps > 0) r.max_steps = a.max_steps;
+  if (a.reference_step > 0) r.reference_step_s = a.reference_step;
   if (a.threads >= 0) r.threads = a.threads;
   if (!a.experiment_name.empty()) r.experiment_dir /= a.experiment_name;
   return r;
@@ -111,6 +115,12 @@ void add_bench_command(CLI::App& app) {
           "and are not finished: not scoring studies that are still running; rerun the same command when "
           "they are done",
           held));
+    // A failed trial (killed, crashed) leaves its study incomplete: scoring it would rank a study on
+    // the trials that happened to finish. The rerun completes it (from its checkpoint) and scores.
+    if (failures)
+      throw std::runtime_error(fmt::format("{} trial(s) failed, so their studies are incomplete: not scoring; rerun "
+                                           "the same command to retry them (finished trials are kept)",
+                                           failures));
 
     // Score what is there (our workloads' own targets) and write the report next to the logs.
     scoring::ScoreOptions options;
@@ -121,7 +131,6 @@ void add_bench_command(CLI::App& app) {
       fmt::print("wrote {}\n", path.string());
     report::write_html_report(result, r.experiment_dir / "report.html");
     fmt::print("wrote {}\n", (r.experiment_dir / "report.html").string());
-    if (failures) throw std::runtime_error(fmt::format("{} trial(s) failed; rerun the same command to retry them", failures));
   });
 }
 

@@ -99,6 +99,7 @@ void add_run_command(CLI::App& app) {
       case RunFlag::DataDir: add_run_flag(run_cmd, f.flag, req.data_dir); break;
       case RunFlag::ExperimentName: add_run_flag(run_cmd, f.flag, args->experiment_name); break;
       case RunFlag::Overwrite: add_run_switch(run_cmd, f.flag, req.overwrite); break;
+      case RunFlag::CheckpointEveryMin: add_run_flag(run_cmd, f.flag, req.checkpoint_every_min)->check(minutes()); break;
     }
   }
   std::string footer = "\nAlgoPerf's submission_runner.py flags are accepted where the meaning is the same (the "

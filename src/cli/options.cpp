@@ -65,4 +65,13 @@ CLI::Validator positive_seconds() {
       "SECONDS");
 }
 
+CLI::Validator minutes() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (const std::optional<double> v = number_text(s); v && std::isfinite(*v) && *v >= 0) return "";
+        return shown(s) + " is not a number of minutes (0 or more)";
+      },
+      "MINUTES");
+}
+
 }  // namespace trainperf::cli

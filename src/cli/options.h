@@ -33,6 +33,8 @@ CLI::Validator seed_number();
 CLI::Validator thread_count();
 // Seconds: a finite number above 0.
 CLI::Validator positive_seconds();
+// Minutes: a finite number, 0 or above.
+CLI::Validator minutes();
 
 // Bounds of the counts: far above any real study, low enough that a typo is caught.
 inline constexpr int64_t kMaxTrials = 10000;  // per study

@@ -15,6 +15,7 @@
 #include <ostream>
 
 #include "data/dataset_cache.h"
+#include "runner/checkpoint.h"
 #include "runner/reference_step.h"
 #include "runner/run_flags.h"
 #include "runner/trial_logs.h"
@@ -397,8 +398,37 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     if (const auto problem = TrialLog::corrupt_result(o.dir))
       fmt::print(out, "\ntrial {}: {}; the trial is unfinished and runs again\n", trial, *problem);
     const Hyperparameters& hparams = points[trial - 1];
-    TrialLog log(o.dir);
-    log.write_json("hparams.json", nlohmann::json::parse(hparams.to_json()));
+    std::unique_ptr<Submission> submission = sub.make();
+    TrialOptions options;
+    options.ruleset = r.ruleset;
+    options.rules = r.rules;
+    options.seed = o.seed;
+    options.max_steps = r.max_steps;
+    options.max_runtime_s = r.max_runtime_s;
+    options.stop_at_targets = r.stop_at_targets;
+    options.device = device;
+    const std::filesystem::path checkpoint_file = o.dir / kCheckpointFile;
+    options.checkpoint_file = checkpoint_file.string();
+    options.checkpoint_every_s = r.checkpoint_every_min * 60;
+
+    // A killed attempt's checkpoint: this trial resumes from it (docs/tuning.md, "Checkpoints and
+    // preemption"). One of a finished trial run again (--overwrite) or of another trial is not used.
+    std::optional<TrialCheckpoint> checkpoint;
+    std::unique_ptr<TrialLog> log;
+    if (finished) std::filesystem::remove(checkpoint_file);
+    try {
+      checkpoint = TrialCheckpoint::read(checkpoint_file);
+      if (checkpoint && checkpoint->loop.identity != trial_identity(spec, submission->batch_size(spec), hparams, options))
+        throw std::runtime_error(checkpoint_file.string() + ": a checkpoint of another trial (workload, seed, batch " +
+                                 "size, hyperparameters or rules differ)");
+      if (checkpoint) log = std::make_unique<TrialLog>(o.dir, checkpoint->loop.train_state.num_evals);
+    } catch (const std::exception& e) {
+      fmt::print(out, "\ntrial {}: {}; the trial restarts from step 0\n", trial, e.what());
+      checkpoint.reset();
+    }
+    if (!log) log = std::make_unique<TrialLog>(o.dir);
+    const int64_t preemption_count = checkpoint ? checkpoint->loop.preemption_count + 1 : 0;
+    if (!checkpoint) log->write_json("hparams.json", nlohmann::json::parse(hparams.to_json()));
     nlohmann::json meta = environment_info(r.device);
     meta["rng_seed"] = o.seed;
     meta["workload"] = spec.name;
@@ -407,9 +437,17 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     meta["rules_version"] = to_string(r.rules);
     meta["study"] = r.study;
     meta["trial"] = trial;
-    // The budget in seconds on this machine, now (docs/timing.md): timed before the trial, untimed.
+    // The budget in seconds on this machine, now (docs/timing.md): timed before the trial, untimed. A
+    // resumed trial keeps the one it started with.
     std::optional<double> reference_step_s = r.reference_step_s;
-    if (uses_reference_steps(spec) && !reference_step_s) {
+    if (checkpoint) {
+      meta["preemption_count"] = preemption_count;
+      meta["resumed_at_step"] = checkpoint->loop.train_state.global_step;
+      if (uses_reference_steps(spec)) {
+        reference_step_s = checkpoint->loop.reference_step_s;
+        meta["reference_step"] = {{"median_s", *reference_step_s}, {"from_checkpoint", true}};
+      }
+    } else if (uses_reference_steps(spec) && !reference_step_s) {
       const ReferenceStepTiming t = measure_reference_step(*workload);
       reference_step_s = t.median_s;
       meta["reference_step"] = {{"median_s", t.median_s}, {"samples_s", t.samples_s},
@@ -425,36 +463,41 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       meta["max_runtime_s"] = b.max_runtime_s;
       meta["eval_period_s"] = b.eval_period_s;
     }
-    log.write_json("meta_data_0.json", meta);
-    log.write_json("flags_0.json", r.flags);
+    // AlgoPerf's names: meta_data_<preemption_count>.json, flags_<preemption_count>.json.
+    log->write_json(fmt::format("meta_data_{}.json", preemption_count), meta);
+    log->write_json(fmt::format("flags_{}.json", preemption_count), r.flags);
 
     fmt::print(out, "\ntrial {}/{}  seed {}  hparams {}\n", trial, num_trials, o.seed,
                nlohmann::json::parse(hparams.to_json()).dump());
-    if (uses_reference_steps(spec))
+    if (checkpoint)
+      fmt::print(out, "  resumed from its checkpoint at step {} ({:.2f} s of submission time; preemption {})\n",
+                 checkpoint->loop.train_state.global_step, checkpoint->loop.train_state.accumulated_submission_time,
+                 preemption_count);
+    else if (uses_reference_steps(spec))
       fmt::print(out, "  reference step {:.2f} ms{} -> budget {:.1f} s, eval every {:.2f} s\n", *reference_step_s * 1e3,
                  r.reference_step_s ? " (given)" : "", meta["max_runtime_s"].get<double>(),
                  meta["eval_period_s"].get<double>());
-    std::unique_ptr<Submission> submission = sub.make();
     LocalCommunicator comm;
-    TrialOptions options;
-    options.ruleset = r.ruleset;
-    options.rules = r.rules;
-    options.seed = o.seed;
-    options.max_steps = r.max_steps;
-    options.max_runtime_s = r.max_runtime_s;
     options.reference_step_s = reference_step_s;
-    options.stop_at_targets = r.stop_at_targets;
-    options.device = device;
+    options.resume_from = checkpoint ? &*checkpoint : nullptr;
     options.on_eval = [&](const EvalRecord& rec) {
-      log.append_eval(rec);
+      log->append_eval(rec);
       const double val = rec.metrics.at("validation").at(spec.target_metric);
       fmt::print(out, "  step {:>6} | time {:>7.2f}s | train loss {:.4f} | val {} {} / {} | lr {:.2e}{}\n",
                  rec.global_step, rec.submission_time, rec.last_train_loss, spec.target_metric, fmt_metric(val),
                  spec.validation_target, rec.lr, rec.validation_goal_reached ? "  ✓" : "");
       out.flush();
     };
+    options.on_checkpoint = [&](int64_t, bool written) {
+      if (!written)
+        fmt::print(out, "  ({} cannot be checkpointed: a killed trial of it restarts from step 0)\n", sub.name);
+    };
     o.result = run_trial(*workload, *submission, hparams, options, comm);
-    log.finish(o.result);
+    log->finish(o.result);
+    // Finished: its checkpoint has served (removed after trial_result.json, so a kill in between
+    // leaves a finished trial).
+    std::error_code ignored;
+    std::filesystem::remove(checkpoint_file, ignored);
     if (o.result.status == TrialStatus::Failed)
       fmt::print(out, "  -> trial {} failed ({}):\n{}\n", trial, o.dir.string(), o.result.message);
     else if (o.result.time_to_target)

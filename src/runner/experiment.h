@@ -33,6 +33,10 @@ struct StudyRequest {
   std::optional<double> reference_step_s;
   bool stop_at_targets = true;
   bool overwrite = false;  // run finished trials again (AlgoPerf's --overwrite)
+  // Minutes of wall time between a trial's checkpoints (runner/checkpoint.h); 0: none. A killed trial
+  // rerun resumes from its checkpoint whatever this says. Not part of the experiment's configuration:
+  // a resumed trial goes on exactly as it would have.
+  double checkpoint_every_min = kDefaultCheckpointEveryMin;
   int threads = 0;  // 0: all cores
   std::string device = "cpu";
   std::string data_dir;

@@ -40,6 +40,9 @@ const std::vector<RunFlagSpec>& run_flags() {
        "run this command's trials again even if they finished (their files are replaced; the experiment's "
        "configuration must still match)",
        true},
+      {RunFlag::CheckpointEveryMin, "--checkpoint-every-min", "",
+       "minutes of wall time between a trial's checkpoints (model, optimizer, data stream; 0 = none); a "
+       "killed trial rerun resumes from its last one (docs/tuning.md)"},
   };
   return flags;
 }
@@ -78,6 +81,9 @@ std::vector<std::string> run_arguments(const StudyRequest& r) {
       case RunFlag::DataDir: if (!r.data_dir.empty()) add(r.data_dir); break;
       case RunFlag::ExperimentName: break;  // already part of experiment_dir
       case RunFlag::Overwrite: if (r.overwrite) out.push_back(f.name); break;
+      case RunFlag::CheckpointEveryMin:
+        if (r.checkpoint_every_min != kDefaultCheckpointEveryMin) add(fmt::format("{}", r.checkpoint_every_min));
+        break;
     }
   }
   return out;
@@ -144,6 +150,12 @@ StudyRequest request_from_flags(const nlohmann::json& flags) {
       case RunFlag::DataDir: r.data_dir = v; break;
       case RunFlag::ExperimentName: break;  // folded into experiment-dir when the trial ran
       case RunFlag::Overwrite: r.overwrite = parse_switch(v); break;
+      case RunFlag::CheckpointEveryMin: {
+        const std::optional<double> m = number_text(v);
+        if (!m || !(*m >= 0)) throw std::invalid_argument(fmt::format("flag '{}': '{}' is not a number of minutes", key, v));
+        r.checkpoint_every_min = *m;
+        break;
+      }
     }
   }
   return r;
@@ -157,7 +169,8 @@ const std::vector<std::pair<std::string, std::string>>& algoperf_flags_without_e
        "each workload finds its own files under --data-dir (docs/data.md)"},
       {"--resume_last_run", "always on: a rerun keeps finished trials and reruns unfinished ones"},
       {"--save_checkpoints, --save_intermediate_checkpoints",
-       "no mid-trial checkpoints yet: an unfinished trial restarts from step 0"},
+       "--checkpoint-every-min N instead (0 = none): one checkpoint per trial, replaced every N minutes "
+       "and removed when the trial finishes"},
       {"--append_timestamp", "a rerun into the same folder resumes; give another --experiment-dir for a new one"},
       {"--hparam_start_index, --hparam_end_index",
        "--only-trial N runs one trial (1-based); `trainperf plan` prints one command per trial"},

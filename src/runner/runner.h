@@ -4,6 +4,8 @@
 #include <trainperf/seeding.h>
 #include <trainperf/submission.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -14,6 +16,8 @@
 #include "runner/clock.h"
 
 namespace trainperf {
+
+struct TrialCheckpoint;  // runner/checkpoint.h
 
 enum class TrialStatus { ReachedTargets, BudgetExhausted, TrainingComplete, MaxSteps, Diverged, Failed };
 const char* to_string(TrialStatus s);
@@ -37,6 +41,7 @@ struct EvalRecord {
   double lr = 0;                           // submission's current lr (NaN if none)
   bool validation_goal_reached = false;
   bool test_goal_reached = false;
+  int64_t preemption_count = 0;  // times the trial was killed and resumed from a checkpoint before this row
 
   // Column name -> value, AlgoPerf column names first, then "<split>/<metric>" sorted.
   std::vector<std::pair<std::string, double>> columns() const;
@@ -55,7 +60,12 @@ struct TrialResult {
   std::optional<int64_t> step_to_target;
   double best_validation = 0;  // best value of the target metric
   std::string message;         // e.g. where the loss turned non-finite
+  int64_t preemption_count = 0;  // resumes from a checkpoint (AlgoPerf's preemption_count)
 };
+
+// Minutes between a trial's checkpoints by default (--checkpoint-every-min): a minute-long CPU trial
+// never writes one; an hour-long one loses at most ten minutes to a kill.
+inline constexpr double kDefaultCheckpointEveryMin = 10;
 
 struct TrialOptions {
   Ruleset ruleset = Ruleset::External;
@@ -75,7 +85,23 @@ struct TrialOptions {
   Clock* clock = nullptr;                                      // default: a steady clock
   std::function<void()> synchronize;                           // default: device synchronize
   std::function<void(const EvalRecord&)> on_eval;              // logging (untimed)
+  // Mid-trial checkpoints (runner/checkpoint.h): every checkpoint_every_s seconds of wall time (0:
+  // never) the state is written to checkpoint_file, untimed (it counts as logging time, as AlgoPerf's
+  // checkpoint writes do). on_checkpoint hears of each (false: the submission cannot be checkpointed,
+  // and none is tried again).
+  std::string checkpoint_file;
+  double checkpoint_every_s = 0;
+  std::function<void(int64_t global_step, bool written)> on_checkpoint;
+  // Continue a killed attempt from its checkpoint (trial_identity() must match: the caller checks)
+  // instead of starting at step 0: the budget, the data stream's position, the model, the submission's
+  // state and the bookkeeping are the checkpoint's; preemption_count is one more than its.
+  const TrialCheckpoint* resume_from = nullptr;
 };
+
+// What a checkpoint must have been written by to be resumed in a trial of these options: workload,
+// seed, batch size, hyperparameters, ruleset and rules.
+nlohmann::json trial_identity(const WorkloadSpec& spec, int64_t batch_size, const Hyperparameters& hparams,
+                              const TrialOptions& options);
 
 // Runs one trial. Untimed: data stream set-up, model init, init_optimizer_state, evals, logging.
 // Timed: data_selection + update_params per step, prepare_for_eval (v0.6).

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <system_error>
@@ -56,6 +57,34 @@ TrialLog::TrialLog(fs::path dir) : dir_(std::move(dir)) {
   if (!csv_) throw std::runtime_error("cannot write '" + (dir_ / "eval_measurements.csv").string() + "'");
 }
 
+TrialLog::TrialLog(fs::path dir, int64_t kept_rows) : dir_(std::move(dir)) {
+  const fs::path file = dir_ / "eval_measurements.csv";
+  std::string kept;
+  {
+    std::ifstream in(file, std::ios::binary);
+    std::string line;
+    int64_t rows = -1;  // the header is row -1
+    while (rows < kept_rows && std::getline(in, line)) {
+      if (in.eof()) break;  // a last line without its newline: cut short by the kill
+      kept += line + '\n';
+      if (rows == -1) {
+        for (size_t begin = 0, comma = 0; comma != std::string::npos; begin = comma + 1) {
+          comma = line.find(',', begin);
+          header_.push_back(line.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+        }
+      }
+      ++rows;
+    }
+    if (kept_rows > 0 && rows < kept_rows)
+      throw std::runtime_error(fmt::format("{}: {} evaluation rows, the checkpoint saw {}", file.string(),
+                                           std::max<int64_t>(rows, 0), kept_rows));
+  }
+  if (kept_rows == 0) header_.clear();  // rewritten with the first row
+  write_file_atomic(file, kept_rows == 0 ? std::string() : kept);
+  csv_.open(file, std::ios::app);
+  if (!csv_) throw std::runtime_error("cannot write '" + file.string() + "'");
+}
+
 void TrialLog::write_json(const std::string& filename, const nlohmann::json& j) {
   write_file_atomic(dir_ / filename, j.dump(2) + "\n");
 }
@@ -100,6 +129,7 @@ nlohmann::json to_json(const TrialResult& r) {
       {"step_to_target", r.step_to_target ? nlohmann::json(*r.step_to_target) : nlohmann::json(nullptr)},
   };
   j["eval_period"] = r.eval_period_s;
+  j["preemption_count"] = r.preemption_count;
   if (r.reference_step_s > 0) {
     // The same times in reference steps (docs/timing.md): comparable across machines.
     j["reference_step_s"] = r.reference_step_s;

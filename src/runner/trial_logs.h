@@ -32,6 +32,10 @@ class TrialLog {
  public:
   // Creates the trial directory (clearing files of an unfinished earlier attempt).
   explicit TrialLog(std::filesystem::path dir);
+  // Continues an unfinished attempt resumed from its checkpoint: the files stay, and
+  // eval_measurements.csv keeps its header and first `kept_rows` rows (the evaluations the checkpoint
+  // had seen; later ones are made again). Throws naming the file when it holds fewer.
+  TrialLog(std::filesystem::path dir, int64_t kept_rows);
 
   const std::filesystem::path& dir() const { return dir_; }
   void write_json(const std::string& filename, const nlohmann::json& j);

@@ -76,6 +76,8 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
   base.seed = r.seed;
   base.experiment_dir = fs::absolute(r.experiment_dir);
   base.max_steps = r.max_steps;
+  base.checkpoint_every_min = r.checkpoint_every_min;
+  base.reference_step_s = r.reference_step_s;
   base.threads = r.threads ? *r.threads
                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / r.jobs);
   base.device = r.device;
@@ -257,7 +259,7 @@ extern "C" void on_interrupt(int sig) {
   write_int(g_kept_now);
   write_str(" of them finished in this run); the ");
   write_int(g_running);
-  write_str(" running trial(s) stop and start again from step 0 on resume.\n");
+  write_str(" running trial(s) stop; on resume they go on from their last checkpoint, or from step 0.\n");
   if (g_resume_text) write_all(g_resume_text->data(), g_resume_text->size());
   ::signal(sig, SIG_DFL);
   ::raise(sig);

@@ -29,6 +29,8 @@ struct BenchRequest {
   std::string device = "cpu";
   std::string data_dir;
   std::string search_space_path;  // external tuning, one submission; empty: each submission's own
+  double checkpoint_every_min = kDefaultCheckpointEveryMin;  // passed to each trial (StudyRequest's)
+  std::optional<double> reference_step_s;  // given to every trial instead of timing it (StudyRequest's)
 };
 
 struct PlannedTrial {

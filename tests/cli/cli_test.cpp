@@ -351,7 +351,7 @@ TEST(Cli, BenchShowsTimeLeftAndSaysHowToResumeWhenInterrupted) {
   std::ifstream in(dir / "out.txt");
   const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(contains(out, "terminated (SIGTERM): 0 finished trial(s) are kept")) << out;
-  EXPECT_TRUE(contains(out, "the 1 running trial(s) stop and start again from step 0")) << out;
+  EXPECT_TRUE(contains(out, "the 1 running trial(s) stop; on resume they go on from their last checkpoint, or from step 0")) << out;
   EXPECT_TRUE(contains(out, "run the same command again:\n  cd ")) << out;
   EXPECT_TRUE(contains(out, "--max-steps 1000000 --experiment-dir " + (dir / "exp2").string())) << out;
   EXPECT_TRUE(contains(out, "rc=143")) << out;  // it still dies of the signal

@@ -48,6 +48,42 @@ void BatchNormRecompute::restore() {
   stash_.clear();
 }
 
+void BatchNormRecompute::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("batch_norm/batches", c10::IValue(static_cast<int64_t>(batches_.size())));
+  for (size_t i = 0; i < batches_.size(); ++i) {
+    const Batch& b = batches_[i];
+    const std::string key = "batch_norm/" + std::to_string(i) + "/";
+    archive.write(key + "inputs", b.inputs);
+    archive.write(key + "targets", b.targets);
+    if (b.weights.defined()) archive.write(key + "weights", b.weights);
+    std::vector<std::string> extras;
+    for (const auto& [name, tensor] : b.extras) {
+      extras.push_back(name);
+      archive.write(key + "extra/" + name, tensor);
+    }
+    archive.write(key + "extras", c10::IValue(c10::List<std::string>(extras)));
+  }
+}
+
+void BatchNormRecompute::load(torch::serialize::InputArchive& archive) {
+  c10::IValue count;
+  archive.read("batch_norm/batches", count);
+  batches_.clear();
+  stash_.clear();
+  for (int64_t i = 0; i < count.toInt(); ++i) {
+    const std::string key = "batch_norm/" + std::to_string(i) + "/";
+    Batch b;
+    archive.read(key + "inputs", b.inputs);
+    archive.read(key + "targets", b.targets);
+    archive.try_read(key + "weights", b.weights);
+    c10::IValue extras;
+    archive.read(key + "extras", extras);
+    for (const c10::IValue& name : extras.toListRef())
+      archive.read(key + "extra/" + name.toStringRef(), b.extras[name.toStringRef()]);
+    batches_.push_back(std::move(b));
+  }
+}
+
 // --- EvalWeightsProtocol ---
 
 void EvalWeightsProtocol::attach(Model& model, EvalWeights& weights, int64_t batch_norm_batches) {
@@ -88,6 +124,28 @@ StepResult AveragedSubmission::update_params(const StepContext& ctx, const Batch
   average_->update();
   protocol_.after_update(batch);
   return result;
+}
+
+bool AveragedSubmission::save_state(torch::serialize::OutputArchive& archive) const {
+  torch::serialize::OutputArchive inner(archive.compilation_unit()), average(archive.compilation_unit());
+  const auto* checkpointable = dynamic_cast<const Checkpointable*>(inner_.get());
+  if (!checkpointable || !checkpointable->save_state(inner)) return false;
+  average_->save(average);
+  protocol_.save(average);
+  archive.write("inner", inner);
+  archive.write("average", average);
+  return true;
+}
+
+void AveragedSubmission::load_state(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive inner, average;
+  archive.read("inner", inner);
+  archive.read("average", average);
+  auto* checkpointable = dynamic_cast<Checkpointable*>(inner_.get());
+  if (!checkpointable) throw std::logic_error("AveragedSubmission: its inner submission cannot load a checkpoint");
+  checkpointable->load_state(inner);
+  average_->load(average);
+  protocol_.load(average);
 }
 
 void AveragedSubmission::prepare_for_eval(const StepContext& ctx) {

@@ -4,6 +4,7 @@
 // forward pass. Used by Schedule-Free (x), DoG/L-DoG (polynomial average), EMA and LAWA.
 #pragma once
 
+#include <trainperf/checkpointable.h>
 #include <trainperf/submission.h>
 
 #include <deque>
@@ -28,6 +29,9 @@ class BatchNormRecompute {
   void remember(const Batch& batch);
   void recompute(const StepContext& ctx);
   void restore();
+  // The remembered batches, for a mid-trial checkpoint (taken with the training statistics in place).
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   struct Layer {
@@ -47,6 +51,10 @@ class EvalWeightsProtocol {
   void before_update();                      // training weights and statistics back in place
   void after_update(const Batch& batch);     // remember the batch for BatchNorm recomputation
   void before_eval(const StepContext& ctx);  // evaluation weights in, statistics recomputed there
+  // What a checkpoint (taken between an update and the next prepare_for_eval) must keep: the batches
+  // the BatchNorm statistics are recomputed from. The weights are their owner's to save.
+  void save(torch::serialize::OutputArchive& archive) const { batch_norm_->save(archive); }
+  void load(torch::serialize::InputArchive& archive) { batch_norm_->load(archive); }
 
  private:
   EvalWeights* weights_ = nullptr;
@@ -56,7 +64,7 @@ class EvalWeightsProtocol {
 // Wraps any submission and evaluates it at an average of its iterates (EMA, LAWA, polynomial).
 // The average is folded in after every update of the wrapped submission; the wrapped submission's
 // own prepare_for_eval runs first, so the average is always of its training weights.
-class AveragedSubmission final : public Submission {
+class AveragedSubmission final : public Submission, public Checkpointable {
  public:
   using MakeAverage = std::function<std::unique_ptr<WeightAverage>(const InitContext&, std::vector<torch::Tensor>)>;
   AveragedSubmission(std::unique_ptr<Submission> inner, MakeAverage make_average);
@@ -69,6 +77,10 @@ class AveragedSubmission final : public Submission {
   }
   void prepare_for_eval(const StepContext& ctx) override;
   double current_lr() const override { return inner_->current_lr(); }
+  // The wrapped submission's state (false when it is not Checkpointable), the average and the
+  // BatchNorm batches.
+  bool save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
 
   const WeightAverage& average() const { return *average_; }
 

@@ -49,6 +49,19 @@ std::shared_ptr<Schedule> GradientSubmission::make_schedule(const InitContext& c
                         h.number("decay_fraction"));
 }
 
+bool GradientSubmission::save_state(torch::serialize::OutputArchive& archive) const {
+  torch::serialize::OutputArchive optimizer(archive.compilation_unit());
+  optimizer_->save(optimizer);
+  archive.write("optimizer", optimizer);
+  return true;
+}
+
+void GradientSubmission::load_state(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive optimizer;
+  archive.read("optimizer", optimizer);
+  optimizer_->load(optimizer);
+}
+
 void GradientSubmission::init_optimizer_state(const InitContext& ctx) {
   params_.clear();
   for (const auto& p : ctx.params) params_.push_back(p.tensor);

@@ -4,6 +4,7 @@
 // (and, optionally, a schedule) from the hyperparameters.
 #pragma once
 
+#include <trainperf/checkpointable.h>
 #include <trainperf/trainperf.h>
 
 #include <memory>
@@ -12,12 +13,15 @@
 
 namespace trainperf {
 
-class GradientSubmission : public Submission {
+class GradientSubmission : public Submission, public Checkpointable {
  public:
   int64_t batch_size(const WorkloadSpec& workload) const override { return workload.reference_batch_size; }
   void init_optimizer_state(const InitContext& ctx) override;
   StepResult update_params(const StepContext& ctx, const Batch& batch) override;
   double current_lr() const override { return schedule_ ? schedule_->last() : lr_; }
+  // The optimizer's state (its field lists, src/optim); the schedule is a function of the step.
+  bool save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
 
  protected:
   // Build the optimizer over `params` from the hyperparameters.

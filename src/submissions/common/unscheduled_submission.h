@@ -76,6 +76,14 @@ class ScheduleFreeSubmission final : public GradientSubmission {
     return result;
   }
   void prepare_for_eval(const StepContext& ctx) override { protocol_.before_eval(ctx); }
+  bool save_state(torch::serialize::OutputArchive& archive) const override {
+    protocol_.save(archive);
+    return GradientSubmission::save_state(archive);
+  }
+  void load_state(torch::serialize::InputArchive& archive) override {
+    GradientSubmission::load_state(archive);
+    protocol_.load(archive);
+  }
 
  protected:
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
