@@ -39,3 +39,39 @@ TEST(OptimizerCatalog, EveryOptimizerSurvivesACheckpoint) {
     trainperf::testing::expect_state_survives_save_load(e.make, 4, 3);
   }
 }
+
+// A parameter that gets no gradient (a frozen or unused one) is left exactly as it was by every
+// optimizer, while the others move; a matrix and a vector of each kind, so Muon's two groups and
+// Shampoo/SOAP's factored paths are both exercised.
+TEST(OptimizerCatalog, EveryOptimizerLeavesParametersWithoutGradientAlone) {
+  for (const auto& e : optimizer_catalog()) {
+    SCOPED_TRACE(e.name);
+    torch::manual_seed(0);
+    torch::Tensor w = torch::randn({4, 3}, torch::kDouble).requires_grad_(),
+                  b = torch::randn({3}, torch::kDouble).requires_grad_(),
+                  frozen_w = torch::randn({4, 3}, torch::kDouble).requires_grad_(),
+                  frozen_b = torch::randn({3}, torch::kDouble).requires_grad_();
+    const torch::Tensor w0 = w.detach().clone(), frozen_w0 = frozen_w.detach().clone(),
+                        frozen_b0 = frozen_b.detach().clone();
+    auto opt = e.make({w, frozen_w, b, frozen_b});
+    const auto gradients = [&] {
+      opt->zero_grad();
+      torch::Tensor loss = (w - 1.0).pow(2).sum() + (b + 0.5).pow(2).sum();
+      loss.backward();
+      return loss;
+    };
+    for (int i = 0; i < 3; ++i) {
+      if (e.needs_closure) {
+        gradients();
+        opt->step(gradients);
+      } else {
+        gradients();
+        opt->step();
+      }
+    }
+    EXPECT_FALSE(frozen_w.grad().defined());
+    EXPECT_TRUE(torch::equal(frozen_w.detach(), frozen_w0));
+    EXPECT_TRUE(torch::equal(frozen_b.detach(), frozen_b0));
+    EXPECT_FALSE(torch::equal(w.detach(), w0));
+  }
+}

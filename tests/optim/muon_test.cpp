@@ -1,4 +1,7 @@
 // Muon (matrix) + its AdamW groups (vector) against tests/golden/optim/gen_muon.py.
+#include <algorithm>
+#include <cmath>
+
 #include "optim/muon.h"
 #include "optim/optim_test_support.h"
 
@@ -35,6 +38,23 @@ TEST(Muon, NewtonSchulzMatchesGoldenOnATallMatrix) {
   const torch::Tensor s = torch::linalg_svdvals(out);  // the ATen form: same signature in 1.13 and 2.x
   EXPECT_GT(s.min().item<double>(), 0.6);
   EXPECT_LT(s.max().item<double>(), 1.3);
+}
+
+// The update of a tall matrix (rows > cols) is scaled by max(1, rows/cols)^0.5 (Keller Jordan's
+// "original" rule, torch.optim.Muon's default adjust_lr); a wide one is not. The golden's matrix is
+// 3 x 4 (factor 1), so the factor is checked here: 5 x 3 gives sqrt(5/3).
+TEST(Muon, ScalesTallMatricesBySqrtRowsOverCols) {
+  for (const auto& shape : {std::vector<int64_t>{5, 3}, std::vector<int64_t>{3, 5}}) {
+    torch::manual_seed(3);
+    torch::Tensor w = torch::randn(shape, torch::kDouble).requires_grad_();
+    Muon opt({w}, MuonOptions(0.1).nesterov(false).momentum(0));
+    const torch::Tensor before = w.detach().clone();
+    w.mutable_grad() = torch::randn(shape, torch::kDouble);
+    opt.step();
+    const double factor = std::sqrt(std::max(1.0, static_cast<double>(shape[0]) / static_cast<double>(shape[1])));
+    const torch::Tensor expected = before - 0.1 * factor * newton_schulz5(w.grad());
+    EXPECT_TRUE(torch::allclose(w.detach(), expected, 1e-12, 1e-12)) << shape[0] << " x " << shape[1];
+  }
 }
 
 TEST(Muon, RejectsVectorsInAMuonGroup) { EXPECT_THROW(Muon({torch::zeros({3}, torch::requires_grad())}), c10::Error); }

@@ -46,6 +46,27 @@ TEST(SAM, PerturbationIsRhoAlongTheNormalisedGradientAndIsUndone) {
   EXPECT_TRUE(torch::equal(x.detach(), torch::zeros({2}, torch::kDouble)));
 }
 
+// A zero gradient (a flat point, or a batch that leaves the loss constant) has no direction: the
+// perturbation is 0, not 0/0, and the step is the base optimizer's own step.
+TEST(SAM, ZeroGradientPerturbsNothing) {
+  torch::Tensor x = torch::full({2}, 0.5, torch::kDouble).requires_grad_();
+  SAM opt(std::make_unique<SGDMomentum>(std::vector<torch::Tensor>{x}, SGDMomentumOptions(0.1).momentum(0)),
+          SAMOptions(0.5));
+  x.mutable_grad() = torch::zeros({2}, torch::kDouble);
+  opt.perturb();
+  EXPECT_TRUE(torch::equal(x.detach(), torch::full({2}, 0.5, torch::kDouble)));
+  opt.restore_and_step();
+  EXPECT_TRUE(torch::equal(x.detach(), torch::full({2}, 0.5, torch::kDouble)));
+  // Through step(): the closure's gradient at the (unperturbed) point drives the base step.
+  x.mutable_grad() = torch::zeros({2}, torch::kDouble);
+  opt.step([&] {
+    x.mutable_grad() = torch::ones({2}, torch::kDouble);
+    return torch::Tensor();
+  });
+  EXPECT_TRUE(torch::isfinite(x.detach()).all().item<bool>());
+  EXPECT_TRUE(torch::allclose(x.detach(), torch::full({2}, 0.4, torch::kDouble), 0, 1e-15));
+}
+
 TEST(SAM, ForwardsItsLearningRateToTheBase) {
   torch::Tensor x = torch::zeros({1}, torch::kDouble).requires_grad_();
   SAM opt(std::make_unique<SGDMomentum>(std::vector<torch::Tensor>{x}, SGDMomentumOptions(1.0).momentum(0)),
