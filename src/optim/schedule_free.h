@@ -3,8 +3,9 @@
 // schedule_free_sgd.h) is an update policy that says how the base sequence z descends, as in
 // ensmallen's AdamType<UpdateRule>. No decay schedule: the iterate x is an online weighted average
 // of z, and gradients are taken at the interpolation y:
-//   gamma = lr min(1, (k+1)/warmup);  lr_max = max(lr_max, gamma);  w = (k+1)^r lr_max^p;  W += w;  c = w/W
-//   z <- z - gamma wd y;  z <- z - gamma Update::direction(g);  x <- (1-c) x + c z;  y <- b x + (1-b) z
+//   gamma = max(lr min(1, (k+1)/warmup), Update::min_lr);  lr_max = max(lr_max, gamma);
+//   w = (k+1)^r lr_max^p;  W += w;  c = w/W
+//   z <- Update::descend(z; y, g, gamma) (weight decay included);  x <- (1-c) x + c z;  y <- b x + (1-b) z
 // (b = Update::interpolation: AdamW's beta1, SGD's momentum). The parameters hold y while training;
 // swap_in() loads x for evaluation and swap_out() restores y.
 #pragma once
@@ -39,7 +40,8 @@ struct ScheduleFreeParamState : public SerializedParamState<ScheduleFreeParamSta
 };
 
 // Update supplies: Options (with lr, weight_decay, warmup_steps, r, weight_lr_power), name,
-// check(options), interpolation(options), init(state, p) and descend(state, g, options, gamma, k+1).
+// check(options), interpolation(options), min_lr(options), init(state, p, options) and
+// descend(state, y, g, options, gamma, k+1) (which applies the weight decay as its variant does).
 template <class Update>
 class ScheduleFree : public OptimizerBase, public EvalWeights {
  public:
@@ -86,21 +88,18 @@ torch::Tensor ScheduleFree<Update>::step(LossClosure closure) {
       auto& s = state_of<ScheduleFreeParamState>(p, [&](ScheduleFreeParamState& fresh) {
         fresh.z(p.detach().clone());
         fresh.x(p.detach().clone());
-        Update::init(fresh, p);
+        Update::init(fresh, p, o);
       });
       const double k1 = static_cast<double>(s.step() + 1);
       const double warmup = o.warmup_steps() > 0 ? std::min(1.0, k1 / static_cast<double>(o.warmup_steps())) : 1.0;
-      const double gamma = o.lr() * warmup;
+      const double gamma = std::max(o.lr() * warmup, Update::min_lr(o));
       s.lr_max(std::max(s.lr_max(), gamma));
       const double weight = std::pow(k1, o.r()) * std::pow(s.lr_max(), o.weight_lr_power());
       s.weight_sum(s.weight_sum() + weight);
       // lr = 0 from the start gives W = 0: keep x where it is rather than divide by zero.
       const double c = s.weight_sum() > 0 ? weight / s.weight_sum() : 0.0;
 
-      // Weight decay at y: decoupled for AdamW (it skips the preconditioner), the reference's coupled
-      // decay for SGD (whose direction is the plain gradient): the same operation on z.
-      if (o.weight_decay() != 0) s.z().add_(p, -gamma * o.weight_decay());
-      Update::descend(s, p.grad(), o, gamma, k1);
+      Update::descend(s, p, p.grad(), o, gamma, k1);
       s.x().mul_(1.0 - c).add_(s.z(), c);
       load_y(p, s, o);
       s.step(s.step() + 1);

@@ -38,8 +38,12 @@ struct ScheduleFreeSGDUpdate {
     TORCH_CHECK(o.momentum() >= 0 && o.momentum() < 1, name, ": invalid momentum ", o.momentum());
   }
   static double interpolation(const Options& o) { return o.momentum(); }
-  static void init(ScheduleFreeParamState&, const torch::Tensor&) {}
-  static void descend(ScheduleFreeParamState& s, const torch::Tensor& g, const Options&, double gamma, double) {
+  static double min_lr(const Options&) { return 0.0; }
+  static void init(ScheduleFreeParamState&, const torch::Tensor&, const Options&) {}
+  // The reference's coupled decay: z <- z - gamma (g + wd y).
+  static void descend(ScheduleFreeParamState& s, const torch::Tensor& y, const torch::Tensor& g, const Options& o,
+                      double gamma, double) {
+    if (o.weight_decay() != 0) s.z().add_(y, -gamma * o.weight_decay());
     s.z().add_(g, -gamma);
   }
 };

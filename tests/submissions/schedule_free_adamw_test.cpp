@@ -41,3 +41,29 @@ TEST(ScheduleFreeAdamWSubmission, RecomputesBatchNormStatisticsFromTheLastBatche
   EXPECT_TRUE(torch::allclose(model->bn->running_mean, 0.9 * train_mean + 0.1 * x.mean(0), 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(model->bn->running_var, 0.9 * train_var + 0.1 * x.var(0, true), 1e-5, 1e-6));
 }
+
+// The submission runs the v0.5 winner's update by default (schedule_free_form "algoperf_v05"), not the
+// library's (which takes other steps from the first one on: the eps placement alone moves them).
+TEST(ScheduleFreeAdamWSubmission, RunsTheAlgoPerfWinnersUpdateByDefault) {
+  const SubmissionEntry& e = submissions().find("schedule_free_adamw");
+  auto weights_after = [&](const Hyperparameters& h) {
+    TinyWorkload workload(/*batch_norm=*/false);
+    auto s = e.make();
+    Driver d(*s, workload, h);
+    for (int i = 0; i < 3; ++i) d.update();
+    return d.weights();
+  };
+  const Hyperparameters defaults = e.self_tuning_config();
+  ASSERT_EQ(defaults.string("schedule_free_form"), "algoperf_v05");
+  Hyperparameters v05 = defaults, library = defaults, v06 = defaults;
+  v05.set("schedule_free_form", HValue(std::string("algoperf_v05")));
+  library.set("schedule_free_form", HValue(std::string("library")));
+  v06.set("schedule_free_form", HValue(std::string("algoperf_v06")));
+  const auto by_default = weights_after(defaults);
+  EXPECT_TRUE(all_equal(by_default, weights_after(v05)));
+  EXPECT_FALSE(all_equal(by_default, weights_after(library)));
+  EXPECT_FALSE(all_equal(by_default, weights_after(v06)));
+  Hyperparameters unknown = defaults;
+  unknown.set("schedule_free_form", HValue(std::string("v0.5")));
+  EXPECT_THROW(weights_after(unknown), c10::Error);
+}
