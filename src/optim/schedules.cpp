@@ -17,6 +17,16 @@ double WarmupCosine::multiplier(int64_t t) const {
   return 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(t - warmup_) / span));
 }
 
+PytorchWarmupCosine::PytorchWarmupCosine(int64_t total_steps, double warmup_factor)
+    : warmup_(std::max<int64_t>(static_cast<int64_t>(warmup_factor * static_cast<double>(total_steps)), 0)),
+      span_(std::max(static_cast<double>(total_steps - warmup_), 1.0)) {}
+
+double PytorchWarmupCosine::multiplier(int64_t t) const {
+  constexpr double start = 1e-10;  // LinearLR's start_factor in AlgoPerf's baselines
+  if (t < warmup_) return start + (1.0 - start) * static_cast<double>(t) / static_cast<double>(warmup_);
+  return 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(t - warmup_) / span_));
+}
+
 double LinearWarmup::multiplier(int64_t t) const {
   if (steps_ <= 0 || t >= steps_) return 1.0;
   return static_cast<double>(t) / static_cast<double>(steps_);
@@ -76,13 +86,15 @@ std::shared_ptr<Schedule> constant_with_warmup(int64_t total, double warmup_fact
 }
 
 const std::vector<std::string>& schedule_names() {
-  static const std::vector<std::string> names = {"warmup_cosine", "warmup_stable_decay", "constant_with_warmup"};
+  static const std::vector<std::string> names = {"warmup_cosine", "warmup_cosine_pytorch", "warmup_stable_decay",
+                                                  "constant_with_warmup"};
   return names;
 }
 
 std::shared_ptr<Schedule> named_schedule(const std::string& name, int64_t total, double warmup_factor,
                                          double decay_fraction) {
   if (name == "warmup_cosine") return std::make_shared<WarmupCosine>(total, warmup_factor);
+  if (name == "warmup_cosine_pytorch") return std::make_shared<PytorchWarmupCosine>(total, warmup_factor);
   if (name == "warmup_stable_decay") return warmup_stable_decay(total, warmup_factor, decay_fraction);
   if (name == "constant_with_warmup") return constant_with_warmup(total, warmup_factor);
   std::string known;

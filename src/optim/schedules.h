@@ -28,6 +28,23 @@ class WarmupCosine final : public Schedule {
   int64_t total_, warmup_;
 };
 
+// AlgoPerf's PyTorch baselines' schedule (`pytorch_cosine_warmup`: torch's LinearLR from
+// start_factor 1e-10 over W = int(warmup_factor * S) steps, then CosineAnnealingLR with
+// T_max = max(S - W, 1), joined by SequentialLR): 1e-10 + (1 - 1e-10) t / W, then
+// 0.5 (1 + cos(pi (t - W) / T_max)) with no clamp, so past S the multiplier rises again (period
+// 2 T_max); with W = 0 it is the plain cosine from 1 at t = 0, as torch's. The JAX baselines clamp
+// at 0 (optax cosine_decay_schedule), as WarmupCosine does.
+class PytorchWarmupCosine final : public Schedule {
+ public:
+  PytorchWarmupCosine(int64_t total_steps, double warmup_factor);
+  double multiplier(int64_t t) const override;
+  int64_t warmup_steps() const { return warmup_; }
+
+ private:
+  int64_t warmup_;
+  double span_;
+};
+
 class Constant final : public Schedule {
  public:
   double multiplier(int64_t) const override { return 1.0; }
@@ -80,8 +97,10 @@ std::shared_ptr<Schedule> warmup_stable_decay(int64_t total, double warmup_facto
 std::shared_ptr<Schedule> constant_with_warmup(int64_t total, double warmup_factor);
 
 // The schedules a submission's `schedule` key names, over `total` steps: "warmup_cosine"
-// (WarmupCosine, the default), "warmup_stable_decay" (decay to 0 over the last decay_fraction of the
-// steps) and "constant_with_warmup". Throws std::invalid_argument for any other name, listing these.
+// (WarmupCosine, the default), "warmup_cosine_pytorch" (PytorchWarmupCosine: AlgoPerf's PyTorch
+// baselines, rising again past `total`), "warmup_stable_decay" (decay to 0 over the last
+// decay_fraction of the steps) and "constant_with_warmup". Throws std::invalid_argument for any
+// other name, listing these.
 std::shared_ptr<Schedule> named_schedule(const std::string& name, int64_t total, double warmup_factor,
                                          double decay_fraction);
 const std::vector<std::string>& schedule_names();

@@ -30,6 +30,21 @@ TEST(Schedules, ConstantWithWarmupMatchesGolden) {
     expect_values(*constant_with_warmup(c["total"], c["warmup_factor"]), c);
 }
 
+// AlgoPerf's PyTorch baselines' schedule, checked against torch's LinearLR + CosineAnnealingLR +
+// SequentialLR by the generator: it starts at 1e-10 and rises again past the step budget.
+TEST(Schedules, WarmupCosinePytorchMatchesGolden) {
+  for (const auto& c : load_golden("schedules")["warmup_cosine_pytorch"]) {
+    const auto values = c["values"].get<std::vector<double>>();
+    const PytorchWarmupCosine s(c["total"], c["warmup_factor"]);
+    for (size_t t = 0; t < values.size(); ++t)
+      EXPECT_NEAR(s.multiplier(static_cast<int64_t>(t)), values[t], 1e-12) << "t = " << t << " in " << c.dump();
+    const int64_t total = c["total"];
+    EXPECT_EQ(s.multiplier(0), s.warmup_steps() > 0 ? 1e-10 : 1.0);
+    EXPECT_GT(s.multiplier(total + total / 2), 0.1);  // past S the cosine has risen again
+    EXPECT_EQ(WarmupCosine(total, c["warmup_factor"]).multiplier(total + total / 2), 0.0);  // the clamped form
+  }
+}
+
 TEST(Schedules, JoinedEvaluatesEachPieceFromItsOwnStart) {
   Joined s({std::make_shared<LinearWarmup>(4), std::make_shared<LinearDecay>(10, 0.0)}, {4});
   EXPECT_DOUBLE_EQ(s.multiplier(2), 0.5);
@@ -63,6 +78,7 @@ TEST(Schedules, NamedSchedulesAreTheCompositions) {
   const int64_t total = 50;
   const std::vector<std::pair<std::string, std::shared_ptr<Schedule>>> expected = {
       {"warmup_cosine", std::make_shared<WarmupCosine>(total, 0.1)},
+      {"warmup_cosine_pytorch", std::make_shared<PytorchWarmupCosine>(total, 0.1)},
       {"warmup_stable_decay", warmup_stable_decay(total, 0.1, 0.3)},
       {"constant_with_warmup", constant_with_warmup(total, 0.1)},
   };

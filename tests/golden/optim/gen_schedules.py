@@ -7,15 +7,22 @@ baselines build theirs), t = number of updates already applied:
 - warmup_stable_decay: t < W: t / W; then 1 until S - int(decay_fraction * S); then linear to
   end_factor at S, then end_factor.
 - constant_with_warmup: t < W: t / W; then 1.
+- warmup_cosine_pytorch (AlgoPerf's PyTorch baselines' pytorch_cosine_warmup): t < W: 1e-10 + (1 - 1e-10) t / W;
+  then 0.5 (1 + cos(pi (t - W) / T)), T = max(S - W, 1), not clamped (it rises again past S).
 
 Cross-checked (official.py), tolerance 1e-15: warmup_linear_decay against AlgoPerf's own
 create_lr_schedule_fn of the momentum and Nesterov JAX baselines (from $TRAINPERF_ALGOPERF, lr 1),
 all three against the same compositions of optax.linear_schedule / polynomial_schedule /
-constant_schedule / join_schedules (float64).
+constant_schedule / join_schedules (float64); warmup_cosine_pytorch, tolerance 1e-12 (torch's
+schedulers update the lr recursively), against torch.optim.lr_scheduler's LinearLR(start_factor=1e-10)
++ CosineAnnealingLR(T_max=max(S - W, 1)) + SequentialLR(milestones=[W]) stepped once per update,
+composed as AlgoPerf's algorithms/baselines/*/pytorch_nadamw_full_budget.py pytorch_cosine_warmup
+(and the v0.5 Shampoo submission's linear_warmup_and_cosine_decay) compose them.
 Run with (after scripts/install-deps.sh --with-reference):
   ~/.cache/trainperf/venv/bin/python tests/golden/optim/gen_schedules.py > tests/golden/optim/schedules.json
 """
 import json
+import math
 import types
 
 import official
@@ -57,6 +64,13 @@ def constant_with_warmup(t, total, warmup_factor):
     return join([lambda c: polynomial(c, 0.0, 1.0, w), lambda c: 1.0], [w], t)
 
 
+def warmup_cosine_pytorch(t, total, warmup_factor):
+    w = int(warmup_factor * total)
+    if t < w:
+        return 1e-10 + (1 - 1e-10) * t / w
+    return 0.5 * (1 + math.cos(math.pi * (t - w) / max(total - w, 1)))
+
+
 out = {
     "warmup_linear_decay": [
         {"total": total, "warmup_factor": wf, "decay_steps_factor": dsf, "end_factor": end,
@@ -69,6 +83,11 @@ out = {
     "constant_with_warmup": [
         {"total": total, "warmup_factor": wf, "values": [constant_with_warmup(t, total, wf) for t in range(total + 5)]}
         for total, wf in [(20, 0.1), (7, 0.0)]],
+    # Past S (2.5 S steps): the multiplier falls to 0 at S and rises again.
+    "warmup_cosine_pytorch": [
+        {"total": total, "warmup_factor": wf,
+         "values": [warmup_cosine_pytorch(t, total, wf) for t in range(int(2.5 * total))]}
+        for total, wf in [(40, 0.05), (25, 0.2), (12, 0.5), (10, 0.0)]],
 }
 
 
@@ -113,6 +132,32 @@ try:
               "boundary")
 except ImportError as exc:
     official.unavailable("schedules", "optax", exc)
+try:
+    import torch
+
+    def torch_warmup_cosine(case):
+        """The multipliers torch's schedulers give, composed as AlgoPerf's pytorch_cosine_warmup."""
+        param = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([param], lr=1.0)
+        w = int(case["warmup_factor"] * case["total"])
+        warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=1e-10, end_factor=1.0, total_iters=w)
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(case["total"] - w, 1))
+        sched = torch.optim.lr_scheduler.SequentialLR(opt, schedulers=[warmup, cosine], milestones=[w])
+        values = []
+        for _ in case["values"]:
+            values.append(opt.param_groups[0]["lr"])  # the lr the next update uses
+            opt.step()
+            sched.step()
+        return values
+
+    for i, case in enumerate(out["warmup_cosine_pytorch"]):
+        official.compare(f"warmup_cosine_pytorch case {i}", {"values": case["values"]},
+                         {"values": torch_warmup_cosine(case)},
+                         f"torch.optim.lr_scheduler LinearLR + CosineAnnealingLR + SequentialLR (torch=={torch.__version__})",
+                         1e-12, "LinearLR from 1e-10; CosineAnnealingLR's closed form at the milestone, then its recursive "
+                         "form, unclamped past T_max")
+except ImportError as exc:
+    official.unavailable("warmup_cosine_pytorch", "torch", exc)
 for base in ("momentum", "nesterov"):
     rel = f"algorithms/archived_paper_baselines/{base}/jax/submission.py"
     fns = official.algoperf_definitions(rel, ["create_lr_schedule_fn"], f"warmup_linear_decay (AlgoPerf {base})")
