@@ -6,9 +6,17 @@
 #include <trainperf/types.h>
 
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace trainperf {
+
+// A collective could not complete: another rank failed, was killed or stopped answering within the
+// group's timeout. The message names the rank (src/distributed/c10d_communicator.h).
+class GroupFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class Communicator {
  public:

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "distributed/launcher.h"
 #include "report/html_report.h"
 #include "scoring/scoring.h"
 #include "tuning/plan.h"
@@ -64,6 +65,10 @@ void add_options(CLI::App* cmd, BenchArgs& a, bool plan) {
         ->default_str("");
   }
   add_run_flag(cmd, RunFlag::Device, r.device);
+  cmd->add_option("--nproc-per-trial", r.nproc_per_trial,
+                  "processes per trial, one data-parallel group over which the global batch shards "
+                  "(docs/distributed.md); plan prints each such trial as a torchrun line")
+      ->check(whole_number(1, 1024));
   add_run_flag(cmd, RunFlag::ReferenceStep, a.reference_step)->check(positive_seconds())->default_str("");
   add_run_flag(cmd, RunFlag::CheckpointEveryMin, r.checkpoint_every_min)->check(minutes());
   add_run_flag(cmd, RunFlag::DataDir, r.data_dir,
@@ -140,7 +145,8 @@ void add_plan_command(CLI::App& app) {
                                          "parallel, Kubernetes indexed jobs)");
   add_options(cmd, *args, true);
   cmd->callback([args] {
-    for (const auto& t : plan_trials(finish(*args), self_executable())) fmt::print("{}\n", shell_command(t.argv));
+    for (const auto& t : plan_trials(finish(*args), self_executable()))
+      fmt::print("{}\n", shell_command(as_torchrun_command(t.argv)));
   });
 }
 

@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "distributed/c10d_communicator.h"
+#include "distributed/distributed_study.h"
 #include "runner/experiment.h"
 #include "tuning/plan.h"
 
@@ -36,7 +38,18 @@ void run(const RunArgs& args, const CLI::App& cmd) {
   for (const auto* opt : cmd.get_options())
     if (opt->get_single_name() != "help") req.flags[opt->get_single_name()] = opt->as<std::string>();
 
-  auto outcomes = run_study(req, std::cout);
+  // Started by torchrun, srun or by hand with RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT: one trial over
+  // the group's processes (docs/distributed.md). Rank 0 runs the study; the others follow it.
+  std::unique_ptr<C10dCommunicator> group;
+  if (const auto launch = launch_environment_from_env(); launch && launch->world_size > 1) {
+    if (req.device == "cuda") req.device = "cuda:" + std::to_string(launch->local_rank);
+    group = std::make_unique<C10dCommunicator>(*launch, parse_device(req.device), group_timeout_from_env());
+    if (launch->rank != 0) {
+      follow_study(req, *group, std::cout);
+      return;
+    }
+  }
+  auto outcomes = run_study(req, std::cout, group.get());
   int reached = 0;
   std::optional<double> best;
   for (const auto& o : outcomes) {

@@ -15,5 +15,6 @@ void add_report_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_reference_step_command(CLI::App& app);
+void add_launch_command(CLI::App& app);
 
 }  // namespace trainperf::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   trainperf::cli::add_compare_command(app);
   trainperf::cli::add_data_command(app);
   trainperf::cli::add_reference_step_command(app);
+  trainperf::cli::add_launch_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

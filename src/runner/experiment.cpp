@@ -15,6 +15,8 @@
 #include <ostream>
 
 #include "data/dataset_cache.h"
+#include "distributed/c10d_communicator.h"
+#include "distributed/distributed_study.h"
 #include "runner/checkpoint.h"
 #include "runner/reference_step.h"
 #include "runner/run_flags.h"
@@ -335,7 +337,11 @@ std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const Sear
   return points;
 }
 
-std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
+std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out, Communicator* group) {
+  LocalCommunicator local;
+  Communicator& comm = group ? *group : local;
+  const bool data_parallel = comm.info().world_size > 1;
+  const auto* c10d_group = dynamic_cast<const C10dCommunicator*>(&comm);
   const SubmissionEntry& sub = resolve_submission(r.submission, r.search_space_path);
   std::unique_ptr<Workload> workload = make_workload(r.workload);
   const WorkloadSpec& spec = workload->spec();
@@ -365,6 +371,9 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
 
   const double multiplier = budget_multiplier(r.ruleset, r.rules);
   print_settings(out, r, spec, sub, multiplier);
+  if (data_parallel)
+    fmt::print(out, "  {:<22} {} ({}; the global batch shards by rank; rank 0 writes the logs)\n", "processes",
+               comm.info().world_size, c10d_group ? c10d_group->backend() : "?");
 
   std::vector<TrialOutcome> outcomes;
   for (int trial = 1; trial <= num_trials; ++trial) {
@@ -409,7 +418,8 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     options.device = device;
     const std::filesystem::path checkpoint_file = o.dir / kCheckpointFile;
     options.checkpoint_file = checkpoint_file.string();
-    options.checkpoint_every_s = r.checkpoint_every_min * 60;
+    // Not yet under data parallelism: only rank 0 would hold the checkpoint (docs/distributed.md).
+    options.checkpoint_every_s = data_parallel ? 0 : r.checkpoint_every_min * 60;
 
     // A killed attempt's checkpoint: this trial resumes from it (docs/tuning.md, "Checkpoints and
     // preemption"). One of a finished trial run again (--overwrite) or of another trial is not used.
@@ -417,7 +427,7 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     std::unique_ptr<TrialLog> log;
     if (finished) std::filesystem::remove(checkpoint_file);
     try {
-      checkpoint = TrialCheckpoint::read(checkpoint_file);
+      if (!data_parallel) checkpoint = TrialCheckpoint::read(checkpoint_file);
       if (checkpoint && checkpoint->loop.identity != trial_identity(spec, submission->batch_size(spec), hparams, options))
         throw std::runtime_error(checkpoint_file.string() + ": a checkpoint of another trial (workload, seed, batch " +
                                  "size, hyperparameters or rules differ)");
@@ -437,6 +447,10 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
     meta["rules_version"] = to_string(r.rules);
     meta["study"] = r.study;
     meta["trial"] = trial;
+    if (data_parallel) {
+      meta["world_size"] = comm.info().world_size;
+      meta["backend"] = c10d_group ? c10d_group->backend() : "?";
+    }
     // The budget in seconds on this machine, now (docs/timing.md): timed before the trial, untimed. A
     // resumed trial keeps the one it started with.
     std::optional<double> reference_step_s = r.reference_step_s;
@@ -477,7 +491,8 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       fmt::print(out, "  reference step {:.2f} ms{} -> budget {:.1f} s, eval every {:.2f} s\n", *reference_step_s * 1e3,
                  r.reference_step_s ? " (given)" : "", meta["max_runtime_s"].get<double>(),
                  meta["eval_period_s"].get<double>());
-    LocalCommunicator comm;
+    // The other ranks run this trial too, under rank 0's budget (docs/distributed.md).
+    if (data_parallel) announce_trial(comm, {trial, reference_step_s});
     options.reference_step_s = reference_step_s;
     options.resume_from = checkpoint ? &*checkpoint : nullptr;
     options.on_eval = [&](const EvalRecord& rec) {
@@ -492,7 +507,12 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
       if (!written)
         fmt::print(out, "  ({} cannot be checkpointed: a killed trial of it restarts from step 0)\n", sub.name);
     };
-    o.result = run_trial(*workload, *submission, hparams, options, comm);
+    try {
+      o.result = run_trial(*workload, *submission, hparams, options, comm);
+    } catch (const GroupFailure& e) {  // another rank stopped: recorded as failed, and the study stops below
+      o.result.status = TrialStatus::Failed;
+      o.result.message = e.what();
+    }
     log->finish(o.result);
     // Finished: its checkpoint has served (removed after trial_result.json, so a kill in between
     // leaves a finished trial).
@@ -508,7 +528,13 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out) {
                  spec.target_metric, fmt_metric(o.result.best_validation),
                  o.result.message.empty() ? "" : ": " + o.result.message);
     outcomes.push_back(o);
+    // Under data parallelism a failed trial has left the group unusable (a rank stopped, or the ranks
+    // are in different collectives): recorded as failed above, it ends the study on every rank.
+    if (data_parallel && o.result.status == TrialStatus::Failed)
+      throw GroupFailure(fmt::format("trial {} failed under data parallelism and the study stops (recorded in {}): {}",
+                                     trial, o.dir.string(), o.result.message));
   }
+  if (data_parallel) announce_trial(comm, {0, std::nullopt});
   return outcomes;
 }
 

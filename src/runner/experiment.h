@@ -56,7 +56,9 @@ uint64_t trial_seed(uint64_t base, int study, const std::string& workload, int t
 // Seed of a study's quasi-random search sequence.
 uint64_t search_seed(uint64_t base, int study, const std::string& workload);
 
-std::vector<TrialOutcome> run_study(const StudyRequest& request, std::ostream& out);
+// `group`: the process group of a data-parallel trial (docs/distributed.md), whose rank 0 calls this
+// (the other ranks call follow_study); null: one process.
+std::vector<TrialOutcome> run_study(const StudyRequest& request, std::ostream& out, Communicator* group = nullptr);
 
 struct SubmissionEntry;
 // The hyperparameters of a study's trials, each resolved against the submission's declared keys:

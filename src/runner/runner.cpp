@@ -197,7 +197,9 @@ class TrialLoop {
         }
         // Timed: data selection + update.
         const uint64_t step_seed = seeds.step(state_.global_step);
-        torch::manual_seed(torch_seed(step_seed));
+        // Each rank draws its own dropout masks (rank 0's are a single process's): a function of
+        // (seed, step, rank), like its shard of the batch.
+        torch::manual_seed(torch_seed(dist.rank == 0 ? step_seed : derive_seed(step_seed, "rank", dist.rank)));
         StepContext ctx = context(*model, step_seed);
         Batch batch = submission_.data_selection(ctx, counted);
         StepResult step = submission_.update_params(ctx, batch);
@@ -208,6 +210,7 @@ class TrialLoop {
 
         // Untimed: divergence check (reading the loss forces a device sync).
         last_loss_ = step.loss.defined() ? step.loss.item<double>() : 0.0;
+        if (dist.world_size > 1) agree_on_step(step);
         const double after_check = stamp();
         logging_time_ += after_check - end;
         prev_end = after_check;
@@ -243,7 +246,8 @@ class TrialLoop {
         break;
       }
       evaluate(*model, start);
-      last_eval_end = prev_end = clock_->now();
+      // The max over ranks, as every stamp: the evaluation cadence is decided from it on every rank.
+      last_eval_end = prev_end = comm_.all_reduce_max(clock_->now());
       state_.last_eval_time = last_eval_end - start;
 
       if (options_.stop_at_targets && state_.validation_goal_reached && state_.test_goal_reached) {
@@ -310,6 +314,17 @@ class TrialLoop {
     last_eval_end = now - c.since_last_eval;
   }
 
+  // Under data parallelism every rank must take the same decisions: the divergence check reads the
+  // mean of the ranks' losses (the global batch's loss), and training_complete is rank 0's.
+  void agree_on_step(StepResult& step) {
+    const DistInfo dist = comm_.info();
+    std::vector<torch::Tensor> values{torch::tensor(
+        {last_loss_, dist.rank == 0 && step.training_complete ? 1.0 : 0.0}, torch::kDouble)};
+    comm_.all_reduce_sum(values);
+    last_loss_ = values[0][0].item<double>() / dist.world_size;
+    step.training_complete = values[0][1].item<double>() > 0;
+  }
+
   double stamp() {
     sync_();
     return comm_.all_reduce_max(clock_->now());
@@ -337,6 +352,13 @@ class TrialLoop {
     const double t0 = stamp();
     {
       torch::NoGradGuard no_grad;
+      // BatchNorm under data parallelism (docs/distributed.md): each rank normalizes its own shard in
+      // training, and the running statistics every rank evaluates with are rank 0's, as DDP's
+      // broadcast_buffers makes them in AlgoPerf's PyTorch workloads.
+      if (comm_.info().world_size > 1) {
+        std::vector<torch::Tensor> buffers = model.buffers();
+        comm_.broadcast(buffers, 0);
+      }
       last_eval_["train"] = workload_.evaluate(model, Split::EvalTrain, comm_);
       last_eval_["validation"] = workload_.evaluate(model, Split::Validation, comm_);
       last_eval_["test"] = workload_.evaluate(model, Split::Test, comm_);

@@ -78,8 +78,10 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
   base.max_steps = r.max_steps;
   base.checkpoint_every_min = r.checkpoint_every_min;
   base.reference_step_s = r.reference_step_s;
+  if (r.nproc_per_trial < 1) throw std::invalid_argument("--nproc-per-trial must be at least 1");
   base.threads = r.threads ? *r.threads
-                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / r.jobs);
+                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                             (r.jobs * r.nproc_per_trial));
   base.device = r.device;
   if (!r.data_dir.empty()) base.data_dir = fs::absolute(r.data_dir).string();
   if (!r.search_space_path.empty()) base.search_space_path = fs::absolute(r.search_space_path).string();
@@ -112,7 +114,10 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
           req.study = study;
           req.only_trial = trial;
           PlannedTrial t{sub_arg, sub.name, w, study, trial, trial_dir(req.experiment_dir, sub.name, study, w, trial), {}};
-          t.argv = {exe, "run"};
+          // Several processes per trial: `trainperf launch`, torchrun's contract (plan prints torchrun's line).
+          t.argv = r.nproc_per_trial > 1 ? std::vector<std::string>{exe, "launch", "--nproc-per-node",
+                                                                     std::to_string(r.nproc_per_trial), "run"}
+                                         : std::vector<std::string>{exe, "run"};
           const auto args = run_arguments(req);
           t.argv.insert(t.argv.end(), args.begin(), args.end());
           out.push_back(std::move(t));

@@ -26,6 +26,7 @@ struct BenchRequest {
   std::optional<int64_t> max_steps;
   std::optional<int> threads;  // per trial process (0: all cores of the machine that runs it); unset: cores / jobs
   int jobs = 1;
+  int nproc_per_trial = 1;  // processes of each trial's data-parallel group (docs/distributed.md)
   std::string device = "cpu";
   std::string data_dir;
   std::string search_space_path;  // external tuning, one submission; empty: each submission's own
