@@ -342,6 +342,10 @@ class TorchOptimizerSubmission final : public GradientSubmission {
  public:
   explicit TorchOptimizerSubmission(std::string spec) : spec_(std::move(spec)) {}
 
+  // The Python optimizer's state is not written into trainperf's checkpoints: no checkpoint is taken
+  // (the runner goes on without one), so a killed trial of it restarts from step 0.
+  bool save_state(torch::serialize::OutputArchive&) const override { return false; }
+
  protected:
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,
                                                           const std::vector<torch::Tensor>& params) override {

@@ -194,6 +194,41 @@ TEST(PythonSubmission, TorchOptimSgdEqualsTheCppHeavyBallSubmission) {
   fs::remove_all(dir);
 }
 
+// A torch.optim optimizer's state is not part of trainperf's checkpoints: with a checkpoint due at
+// every step the trial still runs to the end, without writing one (it threw after the first
+// --checkpoint-every-min before), and a killed trial of it would restart from step 0.
+TEST(PythonSubmission, TorchOptimTrialRunsWithoutCheckpoints) {
+  const fs::path dir = temp_dir("sgd_checkpoints");
+  Hyperparameters p;
+  p.set("learning_rate", 0.05);
+  p.set("one_minus_beta1", 0.1);
+  p.set("weight_decay", 1e-3);
+  p.set("warmup_factor", 0.02);
+  const SubmissionEntry& entry = resolve_submission("torch.optim.SGD");
+  std::unique_ptr<Workload> workload = make_workload("fmnist_mlp");
+  workload->load_data({});
+  const Hyperparameters h = entry.resolve(p, "test");
+  auto submission = entry.make();
+  TrialOptions o;
+  o.seed = 17;
+  o.max_steps = 12;
+  o.max_runtime_s = 1e6;
+  o.reference_step_s = 1.0;
+  o.stop_at_targets = false;
+  o.checkpoint_file = (dir / "checkpoint.pt").string();
+  o.checkpoint_every_s = 1e-9;
+  std::vector<bool> written;
+  o.on_checkpoint = [&](int64_t, bool w) { written.push_back(w); };
+  LocalCommunicator comm;
+  const TrialResult r = run_trial(*workload, *submission, h, o, comm);
+  EXPECT_EQ(r.status, TrialStatus::MaxSteps) << r.message;
+  EXPECT_EQ(r.global_step, 12);
+  ASSERT_EQ(written.size(), 1u);  // tried once, refused, never tried again
+  EXPECT_FALSE(written.front());
+  EXPECT_FALSE(fs::exists(dir / "checkpoint.pt"));
+  fs::remove_all(dir);
+}
+
 TEST(PythonSubmission, TorchOptimKeysComeFromTheConstructor) {
   const SubmissionEntry& e = resolve_submission("torch.optim.AdamW");
   const HParamSchema s = e.schema();
