@@ -8,6 +8,7 @@
 #   scripts/target_setting/run_lanes.sh            # both lanes in the background, logs in $TARGETS_DIR
 #   scripts/target_setting/run_lanes.sh lane a     # one lane in the foreground
 #   scripts/target_setting/run_lanes.sh only ctr_dlrm fmnist_mlp   # these workloads (and variants), in order
+#   scripts/target_setting/run_lanes.sh variants fmnist_resnet     # only the variants, from the committed base
 # LOCK=FILE makes every trainperf run hold flock(FILE) (a machine shared with builds).
 # TRAINPERF=PATH runs that binary instead of build/trainperf (a copy, so rebuilds cannot change it).
 set -euo pipefail
@@ -34,16 +35,19 @@ declare -A SPEC=(
 # workloads whose summaries are committed are left out (docs/workloads/targets.md, "Status"); to
 # redo one, name it: `run_lanes.sh only ctr_dlrm`.
 LANE_A="austen_lm speech_lstm mri_unet"
-LANE_B="molecules_gnn fmnist_vit fmnist_resnet bible_translate speech_conformer"
+LANE_B="molecules_gnn fmnist_vit bible_translate speech_conformer"
+# fmnist_resnet's base is committed; its variant is not: `run_lanes.sh variants fmnist_resnet`.
 
-one() {  # base workload
+one() {  # base workload [variants-only]
   local w=$1; read -r folder metric goal steps variants <<< "${SPEC[$w]}"
   local out=src/workloads/$folder/targets/$w.json
-  scripts/set_targets.py --workload "$w" --submissions nadamw,nesterov \
-    --spaces nadamw=scripts/target_setting/nadamw.json,nesterov=scripts/target_setting/nesterov.json \
-    --steps "$steps" --trials "$TRIALS" --reruns "$RERUNS" --threads 1 --metric "$metric" --goal "$goal" \
-    --experiment-dir "$DIR/$w" --out "$out" ${LOCK:+--lock "$LOCK"} ${TRAINPERF:+--trainperf "$TRAINPERF"} > /dev/null
-  echo "$(date +%FT%T) $w done -> $out"
+  if [ "${2:-}" != variants-only ]; then
+    scripts/set_targets.py --workload "$w" --submissions nadamw,nesterov \
+      --spaces nadamw=scripts/target_setting/nadamw.json,nesterov=scripts/target_setting/nesterov.json \
+      --steps "$steps" --trials "$TRIALS" --reruns "$RERUNS" --threads 1 --metric "$metric" --goal "$goal" \
+      --experiment-dir "$DIR/$w" --out "$out" ${LOCK:+--lock "$LOCK"} ${TRAINPERF:+--trainperf "$TRAINPERF"} > /dev/null
+    echo "$(date +%FT%T) $w done -> $out"
+  fi
   for v in $variants; do
     scripts/set_targets.py --workload "$v" --best-from "$out" --steps "$steps" --reruns "$RERUNS" --threads 1 \
       --metric "$metric" --goal "$goal" --experiment-dir "$DIR/$v" --out "src/workloads/$folder/targets/$v.json" \
@@ -55,6 +59,11 @@ one() {  # base workload
 if [ "${1:-}" = only ]; then
   shift
   for w in "$@"; do one "$w"; done
+  exit 0
+fi
+if [ "${1:-}" = variants ]; then
+  shift
+  for w in "$@"; do one "$w" variants-only; done
   exit 0
 fi
 if [ "${1:-}" = lane ]; then
