@@ -341,10 +341,13 @@ TEST(DataParallel, BatchNormStatisticsArePerRankAndRunningOnesRankZeros) {
   const int port = free_loopback_port();
   std::vector<std::vector<torch::Tensor>> grads(2), buffers(2);
   std::vector<std::string> errors(2);
+  // The models are made before the threads start: init_model seeds and draws from the process's one
+  // global generator, which two threads would race on (ranks are processes outside this test).
+  std::vector<ModelPtr> models = {workload->init_model(5, ModelOptions{}), workload->init_model(5, ModelOptions{})};
   auto rank_main = [&](int rank) {
     try {
       C10dCommunicator comm({rank, 2, rank, "127.0.0.1", port}, torch::kCPU, std::chrono::seconds(30));
-      ModelPtr model = workload->init_model(5, ModelOptions{});
+      ModelPtr model = models[static_cast<size_t>(rank)];
       step(*model, half(rank));
       average_gradients(comm, model->parameters());
       std::vector<torch::Tensor> bufs = model->buffers();

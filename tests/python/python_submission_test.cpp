@@ -499,8 +499,17 @@ TEST(AlgoPerfSubmissions, ScheduleFreeAdamwLeaderboardEntryRunsUnmodified) {
   const auto file = algoperf_copy("schedule_free_adamw");
   if (!file) GTEST_SKIP() << "not fetched: scripts/fetch_algoperf_submissions.sh";
   const SubmissionEntry& e = resolve_submission(file->string());
-  for (const char* w : {"fmnist_mlp", "fmnist_resnet", "austen_lm"}) expect_trains(e, w, Ruleset::Self);
+  for (const char* w : {"fmnist_mlp", "fmnist_resnet"}) expect_trains(e, w, Ruleset::Self);
+  // austen_lm's dataset is built by `trainperf data prepare`; a data folder without it skips that part.
+  std::string austen_missing;
+  try {
+    make_workload("austen_lm")->load_data({});
+  } catch (const std::exception& ex) {
+    austen_missing = ex.what();
+  }
+  if (austen_missing.empty()) expect_trains(e, "austen_lm", Ruleset::Self);
   fs::remove_all(file->parent_path().parent_path());
+  if (!austen_missing.empty()) GTEST_SKIP() << "austen_lm not run: " << austen_missing;
 }
 
 TEST(AlgoPerfSubmissions, V05LeaderboardEntryRunsUnmodified) {
