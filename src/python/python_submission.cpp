@@ -165,21 +165,6 @@ py::dict train_state_dict(const TrainState& s) {
   return d;
 }
 
-const char* kind_name(ParamType t) {
-  switch (t) {
-    case ParamType::Weight: return "weight";
-    case ParamType::Bias: return "bias";
-    case ParamType::ConvWeight: return "conv_weight";
-    case ParamType::NormScale: return "norm_scale";
-    case ParamType::NormBias: return "norm_bias";
-    case ParamType::Embedding: return "embedding";
-    case ParamType::AttentionQKV: return "attention_qkv";
-    case ParamType::AttentionOut: return "attention_out";
-    case ParamType::Other: return "other";
-  }
-  return "other";
-}
-
 // One trial of an AlgoPerf-style submission file.
 class PythonFileSubmission final : public Submission {
  public:
@@ -227,7 +212,7 @@ class PythonFileSubmission final : public Submission {
     py::list params, kinds, buffers;
     for (const ParamInfo& p : ctx.params) {
       params.append(py::make_tuple(p.name, to_python(p.tensor)));
-      kinds.append(py::make_tuple(p.name, kind_name(p.type)));
+      kinds.append(py::make_tuple(p.name, to_string(p.type)));
     }
     for (const auto& b : ctx.model.named_buffers()) buffers.append(py::make_tuple(b.key(), to_python(b.value())));
     const bool self_tuning = ctx.ruleset == Ruleset::Self;
