@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "submissions/registry.h"
+#include "tuning/suites.h"
 #include "workloads/registry.h"
 
 namespace trainperf::cli {
@@ -49,7 +50,8 @@ void add_list_command(CLI::App& app) {
   auto what = std::make_shared<std::string>();
   auto submission = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("list", "List workloads and/or submissions, or one submission's hyperparameters");
-  cmd->add_option("what", *what, "workloads | submissions")->check(CLI::IsMember({"workloads", "submissions"}));
+  cmd->add_option("what", *what, "workloads | submissions | suites")
+      ->check(CLI::IsMember({"workloads", "submissions", "suites"}));
   cmd->add_option("--submission", *submission,
                   "print this submission's declared hyperparameters (name, type, default, description); "
                   "a built-in name or a plugin's path");
@@ -73,6 +75,14 @@ void add_list_command(CLI::App& app) {
       fmt::print("submissions:\n");
       for (const auto& s : submissions().entries())
         fmt::print("  {:<22} {}\n  {:<22} source: {}\n", s.name, s.description, "", s.source);
+    }
+    if (what->empty() || *what == "suites") {
+      fmt::print("suites:\n");
+      for (const auto& s : suites()) {
+        fmt::print("  {} ({} workloads): {}\n", s.name, s.workloads.size(), s.description);
+        for (const auto& w : s.workloads) fmt::print("    {}\n", w);
+        for (const auto& [w, why] : s.excluded) fmt::print("    left out: {} ({})\n", w, why);
+      }
     }
   });
 }

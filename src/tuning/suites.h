@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trainperf {
@@ -10,6 +11,9 @@ struct Suite {
   std::string name;
   std::string description;
   std::vector<std::string> workloads;  // base workloads and held-out variants, all registered
+  // Registered workloads the suite leaves out, each with why (mini: those whose target-setting reruns
+  // make them useless for ranking, ranking_exclusion in workloads/common/targets.h).
+  std::vector<std::pair<std::string, std::string>> excluded = {};
 };
 
 const std::vector<Suite>& suites();

@@ -23,6 +23,8 @@
 #include "submissions/registry.h"
 #include "tuning/plan.h"
 #include "tuning/suites.h"
+#include "workloads/common/targets.h"
+#include "workloads/registry.h"
 #include "support/cli.h"
 
 using namespace trainperf;
@@ -51,6 +53,42 @@ TEST(Suites, KnownSuitesAndUnknownName) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("unknown suite 'huge'; known suites: quick, mini"), std::string::npos);
   }
+}
+
+TEST(Suites, RankingExclusionFollowsTheDocumentedRule) {
+  auto summary = [](int reached, int of, nlohmann::json cv) {
+    return nlohmann::json{{"time_to_target_spread", {{"reached", reached}, {"of", of}, {"cv", cv}}}};
+  };
+  EXPECT_EQ(ranking_exclusion(nlohmann::json{{"validation_target", 0.9}}, "t.json"), "");  // not re-set yet
+  EXPECT_EQ(ranking_exclusion(summary(3, 5, 0.30), "t.json"), "");
+  EXPECT_EQ(ranking_exclusion(summary(1, 2, 0.0), "t.json"), "");  // exactly half reach it
+  EXPECT_EQ(ranking_exclusion(summary(2, 5, 0.05), "t.json"),
+            "t.json: 2 of 5 target-setting reruns reached the target (fewer than half)");
+  EXPECT_EQ(ranking_exclusion(summary(3, 5, 0.53), "t.json"),
+            "t.json: the coefficient of variation of the reruns' time to target is 0.53 (above 0.30)");
+  EXPECT_NE(ranking_exclusion(summary(3, 5, nullptr), "t.json").find("is unknown"), std::string::npos);
+}
+
+// mini is every registered workload but those the rule leaves out, judged here from each summary itself.
+TEST(Suites, MiniLeavesOutExactlyTheWorkloadsUselessForRanking) {
+  const Suite& mini = find_suite("mini");
+  std::set<std::string> in(mini.workloads.begin(), mini.workloads.end()), out;
+  for (const auto& [w, why] : mini.excluded) {
+    out.insert(w);
+    EXPECT_NE(why.find("targets/" + w + ".json"), std::string::npos) << why;
+  }
+  for (const auto& w : workloads().entries()) {
+    const nlohmann::json& t = target_setting_summary(w.name);
+    bool usable = true;
+    if (t.contains("time_to_target_spread")) {
+      const auto& s = t.at("time_to_target_spread");
+      usable = 2 * s.at("reached").get<int>() >= s.at("of").get<int>() && !s.at("cv").is_null() &&
+               s.at("cv").get<double>() <= 0.30;
+    }
+    EXPECT_EQ(in.count(w.name), usable ? 1u : 0u) << w.name;
+    EXPECT_EQ(out.count(w.name), usable ? 0u : 1u) << w.name;
+  }
+  EXPECT_EQ(in.size() + out.size(), workloads().entries().size());
 }
 
 TEST(Plan, OneCommandPerTrialWithEverythingItNeeds) {
