@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -36,72 +37,16 @@ void write(const fs::path& p, const std::string& text) {
 }
 
 // NAdamW with AlgoPerf's warmup + cosine schedule, written to AlgoPerf's v0.6 PyTorch API from the
-// equations (Dozat 2016 with decoupled weight decay): the same algorithm as the C++ `nadamw`.
-const char* kNadamwFile = R"PY(
-import math
-import torch
-from algoperf import spec
-from algoperf.pytorch_utils import pytorch_setup
-
-USE_PYTORCH_DDP, RANK, DEVICE, N_GPUS = pytorch_setup()
-
-
-def _multiplier(t, total, warmup_factor):
-  warmup = int(warmup_factor * total)
-  if t < warmup:
-    return t / warmup
-  if t >= total:
-    return 0.0
-  return 0.5 * (1.0 + math.cos(math.pi * (t - warmup) / max(total - warmup, 1)))
-
-
-def init_optimizer_state(workload, model_params, model_state, hyperparameters, rng):
-  params = list(model_params.parameters())
-  return {'params': params, 'm': [torch.zeros_like(p) for p in params],
-          'v': [torch.zeros_like(p) for p in params], 'step': 0, 'step_hint': workload.step_hint}
-
-
-def update_params(workload, current_param_container, current_params_types, model_state, hyperparameters,
-                  batch, loss_type, optimizer_state, eval_results, global_step, rng, train_state=None):
-  h = hyperparameters
-  current_param_container.train()
-  for p in optimizer_state['params']:
-    p.grad = None
-  logits, new_model_state = workload.model_fn(current_param_container, batch, model_state,
-                                              spec.ForwardPassMode.TRAIN, rng, update_batch_norm=True)
-  loss_dict = workload.loss_fn(batch['targets'], logits, batch.get('weights'), h.label_smoothing)
-  loss = loss_dict['summed'] / loss_dict['n_valid_examples']
-  loss.backward()
-  lr = h.learning_rate * _multiplier(global_step, optimizer_state['step_hint'], h.warmup_factor)
-  b1, b2, eps = 1.0 - h.one_minus_beta1, h.beta2, 1e-8
-  optimizer_state['step'] += 1
-  t = optimizer_state['step']
-  bc1, bc2 = 1.0 - b1 ** t, 1.0 - b2 ** t
-  with torch.no_grad():
-    for p, m, v in zip(optimizer_state['params'], optimizer_state['m'], optimizer_state['v']):
-      g = p.grad
-      p.mul_(1.0 - lr * h.weight_decay)
-      m.mul_(b1).add_(g, alpha=1.0 - b1)
-      v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
-      lookahead = m.mul(b1).add_(g, alpha=1.0 - b1)
-      denom = v.sqrt().div_(math.sqrt(bc2)).add_(eps)
-      p.addcdiv_(lookahead, denom, value=-lr / bc1)
-  return optimizer_state, current_param_container, new_model_state
-
-
-def prepare_for_eval(workload, current_param_container, current_params_types, model_state, hyperparameters,
-                     loss_type, optimizer_state, eval_results, global_step, rng):
-  return optimizer_state, current_param_container, model_state
-
-
-def get_batch_size(workload_name):
-  return {'mnist': 16, 'imagenet_resnet': 1024}[workload_name]
-
-
-def data_selection(workload, input_queue, optimizer_state, current_param_container, model_state,
-                   hyperparameters, global_step, rng):
-  return next(input_queue)
-)PY";
+// equations (Dozat 2016 with decoupled weight decay): the same algorithm as the C++ `nadamw`. One copy,
+// bench/python_step's: the benchmark times the file this test checks.
+std::string nadamw_file() {
+  const fs::path path = fs::path(TRAINPERF_TESTS_DIR) / ".." / "bench" / "python_nadamw_submission.py";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 Hyperparameters nadamw_point() {
   Hyperparameters p;
@@ -149,7 +94,7 @@ double validation_loss(const EvalRecord& e) { return e.metrics.at("validation").
 
 TEST(PythonSubmission, NadamwFileFollowsTheCppNadamwTrajectory) {
   const fs::path dir = temp_dir("nadamw");
-  write(dir / "nadamw_equations.py", kNadamwFile);
+  write(dir / "nadamw_equations.py", nadamw_file());
   const Hyperparameters point = nadamw_point();
   write(dir / "tuning_search_space.json", point_json(point));
   const SubmissionEntry& py = resolve_submission((dir / "nadamw_equations.py").string());
@@ -362,7 +307,7 @@ TEST(PythonSubmission, PrepareForEvalWeightSwapIsWhatIsEvaluated) {
   const fs::path dir = temp_dir("swap");
   // prepare_for_eval returns a container whose weights are all zero: the model then predicts the
   // uniform distribution, so every evaluation's loss is ln(10) exactly; training alone would not.
-  std::string file = kNadamwFile;
+  std::string file = nadamw_file();
   const std::string marker = "def prepare_for_eval(";
   file.replace(file.find(marker), marker.size(), "def _unused_prepare_for_eval(");
   write(dir / "plain.py", file);
@@ -393,7 +338,7 @@ def prepare_for_eval(workload, current_param_container, current_params_types, mo
 
 TEST(PythonSubmission, AnExceptionFailsTheTrialWithItsTraceback) {
   const fs::path dir = temp_dir("raise");
-  std::string file = kNadamwFile;
+  std::string file = nadamw_file();
   file.replace(file.find("  loss.backward()"), 17, "  loss.backward()\n  if global_step == 2:\n    1 / 0\n");
   write(dir / "raising.py", file);
   write(dir / "tuning_search_space.json", point_json(nadamw_point()));
@@ -428,7 +373,7 @@ TEST(PythonSubmission, JaxImportIsRefused) {
 
 TEST(PythonSubmission, AMissingFunctionIsNamed) {
   const fs::path dir = temp_dir("missing");
-  std::string file = kNadamwFile;
+  std::string file = nadamw_file();
   file.replace(file.find("def data_selection("), 19, "def data_selektion(");
   write(dir / "incomplete.py", file);
   try {
@@ -443,7 +388,7 @@ TEST(PythonSubmission, AMissingFunctionIsNamed) {
 
 TEST(PythonSubmission, ANanLossIsDivergence) {
   const fs::path dir = temp_dir("nan");
-  std::string file = kNadamwFile;
+  std::string file = nadamw_file();
   file.replace(file.find("  loss.backward()"), 17,
                "  loss.backward()\n  if global_step == 3:\n    loss_dict['summed'].data.fill_(float('nan'))\n");
   write(dir / "nan.py", file);
@@ -485,6 +430,16 @@ void expect_trains(const SubmissionEntry& e, const std::string& workload, Rulese
   EXPECT_EQ(r.result.global_step, 8) << workload;
 }
 
+// austen_lm's dataset is built by `trainperf data prepare`; a data folder without it skips that part.
+std::string austen_lm_missing() {
+  try {
+    make_workload("austen_lm")->load_data({});
+  } catch (const std::exception& ex) {
+    return ex.what();
+  }
+  return "";
+}
+
 }  // namespace
 
 TEST(AlgoPerfSubmissions, NadamwBaselineRunsUnmodified) {
@@ -492,7 +447,12 @@ TEST(AlgoPerfSubmissions, NadamwBaselineRunsUnmodified) {
   if (!file) GTEST_SKIP() << "not fetched: scripts/fetch_algoperf_submissions.sh";
   const SubmissionEntry& e = resolve_submission(file->string());
   for (const char* w : {"fmnist_mlp", "fmnist_resnet"}) expect_trains(e, w, Ruleset::External);
+  // The pinned baseline's get_batch_size knows finewebedu_lm (austen_lm's analog): its 64 is our 16.
+  EXPECT_EQ(e.make()->batch_size(make_workload("austen_lm")->spec()), 16);
+  const std::string austen_missing = austen_lm_missing();
+  if (austen_missing.empty()) expect_trains(e, "austen_lm", Ruleset::External);
   fs::remove_all(file->parent_path().parent_path());
+  if (!austen_missing.empty()) GTEST_SKIP() << "austen_lm not run: " << austen_missing;
 }
 
 TEST(AlgoPerfSubmissions, ScheduleFreeAdamwLeaderboardEntryRunsUnmodified) {
@@ -500,13 +460,7 @@ TEST(AlgoPerfSubmissions, ScheduleFreeAdamwLeaderboardEntryRunsUnmodified) {
   if (!file) GTEST_SKIP() << "not fetched: scripts/fetch_algoperf_submissions.sh";
   const SubmissionEntry& e = resolve_submission(file->string());
   for (const char* w : {"fmnist_mlp", "fmnist_resnet"}) expect_trains(e, w, Ruleset::Self);
-  // austen_lm's dataset is built by `trainperf data prepare`; a data folder without it skips that part.
-  std::string austen_missing;
-  try {
-    make_workload("austen_lm")->load_data({});
-  } catch (const std::exception& ex) {
-    austen_missing = ex.what();
-  }
+  const std::string austen_missing = austen_lm_missing();
   if (austen_missing.empty()) expect_trains(e, "austen_lm", Ruleset::Self);
   fs::remove_all(file->parent_path().parent_path());
   if (!austen_missing.empty()) GTEST_SKIP() << "austen_lm not run: " << austen_missing;
