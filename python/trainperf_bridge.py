@@ -10,9 +10,11 @@ import collections
 import importlib.abc
 import importlib.util
 import inspect
+import io
 import json
 import math
 import os
+import pickle
 import sys
 
 import torch
@@ -350,6 +352,7 @@ class SubmissionRun:
     """Runs update_params; returns (mean loss of the step or None, training_complete)."""
     self.workload._last_loss = None
     self.workload._info['max_allowed_runtime_sec'] = train_state['max_runtime_s']
+    self.workload._info['eval_period_time_sec'] = train_state['eval_period_s']
     kwargs = {'train_state': train_state} if self.has_train_state else {}
     try:
       result = self.module.update_params(self.workload, self.container, self.params_types, self.model_state,
@@ -373,12 +376,103 @@ class SubmissionRun:
                 random_utils.PRNGKey(seed))
     self._take(result, 'prepare_for_eval')
 
+  def save_state(self):
+    """What the next update_params depends on besides the model, as bytes for trainperf's checkpoint:
+    the optimizer state as AlgoPerf's PyTorch checkpoints save it (an entry with state_dict() by its
+    state_dict, the rest pickled), eval_results and model_state."""
+    return _dumps({'optimizer_state': _saved(self.optimizer_state), 'eval_results': self.eval_results,
+                   'model_state': self.model_state}, self.container)
+
+  def load_state(self, data):
+    """Puts back what save_state wrote, after init_optimizer_state on the restored model: state_dicts
+    are loaded into the objects init_optimizer_state made, the other entries replaced."""
+    state = _loads(data, self.container)
+    self.optimizer_state = _restored(self.optimizer_state, state['optimizer_state'], 'optimizer_state')
+    self.eval_results = state['eval_results']
+    self.model_state = state['model_state']
+
   def _take(self, result, where):
     if not isinstance(result, (tuple, list)) or len(result) != 3:
       raise TypeError(f'{where} must return (optimizer_state, params, model_state); it returned '
                       f'{type(result).__name__}')
     self.optimizer_state, params, self.model_state = result
     _copy_into(self.container, params)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints (docs/python-submissions.md, "Checkpoints"). The model's own tensors (a list of the
+# parameters kept in the optimizer state, say) are written as references to them, so a resumed
+# state holds the restored model's tensors, not copies.
+
+
+def _has_state_dict(obj):
+  return (not isinstance(obj, type) and callable(getattr(obj, 'state_dict', None))
+          and callable(getattr(obj, 'load_state_dict', None)))
+
+
+def _saved(obj):
+  if _has_state_dict(obj):
+    return ('state_dict', obj.state_dict())
+  if isinstance(obj, dict):
+    return ('dict', {key: _saved(value) for key, value in obj.items()})
+  return ('value', obj)
+
+
+def _restored(current, saved, where):
+  kind, value = saved
+  if kind == 'state_dict':
+    if not _has_state_dict(current):
+      raise ValueError(f'{where} was saved by its state_dict(), but init_optimizer_state made '
+                       f'{type(current).__name__} there, which has no load_state_dict()')
+    current.load_state_dict(value)
+    return current
+  if kind == 'dict':
+    out = current if isinstance(current, dict) else {}
+    for key, item in value.items():
+      out[key] = _restored(out.get(key), item, f'{where}[{key!r}]')
+    return out
+  return value
+
+
+def _model_refs(container):
+  refs = {'container': container}
+  refs.update({'param:' + n: t for n, t in container.named_parameters()})
+  refs.update({'buffer:' + n: t for n, t in container.named_buffers()})
+  return refs
+
+
+class _Pickler(pickle.Pickler):
+
+  def __init__(self, f, container):
+    super().__init__(f, protocol=pickle.HIGHEST_PROTOCOL)
+    self._ids = {id(obj): key for key, obj in _model_refs(container).items()}
+
+  def persistent_id(self, obj):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+      return self._ids.get(id(obj))
+    return None
+
+
+class _Unpickler(pickle.Unpickler):
+
+  def __init__(self, f, container):
+    super().__init__(f)
+    self._refs = _model_refs(container)
+
+  def persistent_load(self, pid):
+    if pid not in self._refs:
+      raise pickle.UnpicklingError(f"the checkpoint refers to the model's '{pid}', which this model lacks")
+    return self._refs[pid]
+
+
+def _dumps(obj, container):
+  buf = io.BytesIO()
+  _Pickler(buf, container).dump(obj)
+  return buf.getvalue()
+
+
+def _loads(data, container):
+  return _Unpickler(io.BytesIO(data), container).load()
 
 
 def batch_size(module, algoperf_name):
@@ -456,6 +550,17 @@ def make_optimizer(spec_text, params, point):
     if name in sig and name not in ('params', 'lr', 'betas') and name not in kwargs:
       kwargs[name] = value
   return cls(list(params), **kwargs)
+
+
+def optimizer_state(optimizer):
+  """A torch.optim optimizer's state_dict() as bytes (trainperf's checkpoint)."""
+  buf = io.BytesIO()
+  pickle.dump(optimizer.state_dict(), buf, protocol=pickle.HIGHEST_PROTOCOL)
+  return buf.getvalue()
+
+
+def load_optimizer_state(optimizer, data):
+  optimizer.load_state_dict(pickle.loads(data))
 
 
 def optimizer_step(optimizer, lr):

@@ -26,6 +26,11 @@ struct InitContext {
   Ruleset ruleset;
   uint64_t seed;
   Communicator& comm;
+  // The trial's budget and evaluation period in seconds on this machine (from reference steps, as the
+  // runner converts them; AlgoPerf's workload.max_allowed_runtime_sec / eval_period_time_sec). Zero
+  // when a submission is driven outside a trial (benchmarks, tests).
+  double max_runtime_s = 0;
+  double eval_period_s = 0;
 };
 
 // What update_params, data_selection and prepare_for_eval receive.

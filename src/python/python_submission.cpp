@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "python/interpreter.h"
 #include "runner/runner.h"
 #include "submissions/common/gradient_submission.h"
+#include "trainperf/checkpointable.h"
 #include "tuning/search_space.h"
 
 namespace trainperf {
@@ -29,6 +31,9 @@ struct BridgeHandle {
   BatchStream* stream = nullptr;
   Batch last;  // the batch of this step (the loss reads its extras)
   const StepContext* step = nullptr;  // inside update_params
+  // Under data parallelism: the trial's group and the parameters whose gradients it averages.
+  Communicator* comm = nullptr;
+  std::vector<torch::Tensor> params;
 };
 
 CppStep& cpp_step() {
@@ -107,6 +112,13 @@ PYBIND11_EMBEDDED_MODULE(_trainperf, m) {
     }
     return py::make_tuple(to_python(out.summed), to_python(out.count), to_python(out.per_example));
   });
+  // What AlgoPerf's DDP wrapper does during a backward pass: the gradients summed over ranks and
+  // divided by their number (trainperf_c10d.average_gradients_after_backward calls it).
+  m.def("average_gradients", [](BridgeHandle& h) {
+    if (!h.comm) throw std::logic_error("average_gradients: the trial has no communicator");
+    py::gil_scoped_release release;
+    average_gradients(*h.comm, h.params);
+  });
   m.def("cpp_step", [](BridgeHandle& h) {
     if (!cpp_step() || !h.step) throw std::logic_error("cpp_step: no C++ step is set (bench/python_step sets one)");
     StepResult r;
@@ -162,11 +174,24 @@ py::dict train_state_dict(const TrainState& s) {
   d["training_complete"] = false;
   d["global_step"] = s.global_step;
   d["num_evals"] = s.num_evals;
+  d["eval_period_s"] = s.eval_period_s;
   return d;
 }
 
-// One trial of an AlgoPerf-style submission file.
-class PythonFileSubmission final : public Submission {
+// Bytes from Python as a uint8 tensor in a checkpoint archive, and back.
+torch::Tensor bytes_tensor(const std::string& bytes) {
+  return torch::from_blob(const_cast<char*>(bytes.data()), {static_cast<int64_t>(bytes.size())}, torch::kUInt8)
+      .clone();
+}
+
+py::bytes tensor_bytes(const torch::Tensor& t) {
+  const torch::Tensor c = t.contiguous();
+  return py::bytes(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), static_cast<size_t>(c.numel()));
+}
+
+// One trial of an AlgoPerf-style submission file. Checkpointed as AlgoPerf's PyTorch runner does
+// (trainperf_bridge.SubmissionRun.save_state), with eval_results and model_state.
+class PythonFileSubmission final : public Submission, public Checkpointable {
  public:
   PythonFileSubmission(std::string file, std::shared_ptr<py::object> module)
       : file_(std::move(file)), module_(std::move(module)) {}
@@ -192,6 +217,9 @@ class PythonFileSubmission final : public Submission {
     const AlgoPerfAnalog* analog = algoperf_analog(spec);
     handle_.workload = &ctx.workload;
     handle_.model = &ctx.model;
+    handle_.comm = &ctx.comm;
+    handle_.params.clear();
+    for (const ParamInfo& p : ctx.params) handle_.params.push_back(p.tensor);
     PythonCall gil;
     py::dict info;
     info["name"] = spec.name;
@@ -202,8 +230,9 @@ class PythonFileSubmission final : public Submission {
     info["validation_target_value"] = spec.validation_target;
     info["test_target_value"] = spec.test_target;
     info["step_hint"] = spec.step_hint;
-    info["max_allowed_runtime_sec"] = spec.max_runtime_s;
-    info["eval_period_time_sec"] = spec.eval_period_s;
+    // A trial's converted seconds; a caller outside a trial (benchmarks) leaves them 0: the spec's.
+    info["max_allowed_runtime_sec"] = ctx.max_runtime_s > 0 ? ctx.max_runtime_s : spec.max_runtime_s;
+    info["eval_period_time_sec"] = ctx.eval_period_s > 0 ? ctx.eval_period_s : spec.eval_period_s;
     info["num_train_examples"] = spec.num_train_examples;
     info["num_eval_train_examples"] = spec.num_eval_train_examples;
     info["num_validation_examples"] = spec.num_validation_examples;
@@ -220,6 +249,10 @@ class PythonFileSubmission final : public Submission {
       run_ = bridge().attr("SubmissionRun")(*module_, py::cast(&handle_, py::return_value_policy::reference),
                                             info, params, kinds, buffers, to_python(ctx.hparams), self_tuning);
       run_.attr("init")(ctx.seed);
+      // As a DDP-wrapped model: every backward pass ends with the gradients averaged over the ranks.
+      if (ctx.comm.info().world_size > 1)
+        py::module_::import("trainperf_c10d")
+            .attr("average_gradients_after_backward")(params, py::cast(&handle_, py::return_value_policy::reference));
       return 0;
     });
   }
@@ -260,6 +293,36 @@ class PythonFileSubmission final : public Submission {
     note_evals(ctx);
     call_python(file_, "prepare_for_eval", [&] {
       run_.attr("prepare")(ctx.global_step, ctx.rng_seed);
+      return 0;
+    });
+  }
+
+ // An optimizer state that pickle cannot write (a generator, a lambda, an open file) is not
+  // checkpointed: the trial goes on without checkpoints, said once, as for a submission that is not
+  // Checkpointable.
+  bool save_state(torch::serialize::OutputArchive& archive) const override {
+    PythonCall gil;
+    std::string bytes;
+    try {
+      bytes = run_.attr("save_state")().cast<std::string>();
+    } catch (py::error_already_set& e) {
+      spdlog::warn("{}: its state cannot be checkpointed, so this trial runs without checkpoints: {}", file_,
+                   std::string(py::str(e.value())));
+      return false;
+    }
+    archive.write("python_state", bytes_tensor(bytes));
+    archive.write("evals_seen", torch::tensor(evals_seen_));
+    return true;
+  }
+
+  void load_state(torch::serialize::InputArchive& archive) override {
+    torch::Tensor bytes, evals_seen;
+    archive.read("python_state", bytes);
+    archive.read("evals_seen", evals_seen);
+    evals_seen_ = evals_seen.item<int64_t>();
+    PythonCall gil;
+    call_python(file_, "restoring its checkpointed state", [&] {
+      run_.attr("load_state")(tensor_bytes(bytes));
       return 0;
     });
   }
@@ -311,11 +374,23 @@ class PythonOptimizer final : public torch::optim::Optimizer {
     });
     return {};
   }
-  void save(torch::serialize::OutputArchive&) const override {
-    throw std::runtime_error(name_ + ": a torch.optim optimizer's state is not saved by trainperf");
+  // The Python optimizer's state_dict(), pickled (GradientSubmission checkpoints its optimizer; the
+  // schedule is a function of the step).
+  void save(torch::serialize::OutputArchive& archive) const override {
+    PythonCall gil;
+    const std::string bytes = call_python(name_, "state_dict", [&] {
+      return bridge().attr("optimizer_state")(optimizer_).cast<std::string>();
+    });
+    archive.write("torch_optim_state", bytes_tensor(bytes));
   }
-  void load(torch::serialize::InputArchive&) override {
-    throw std::runtime_error(name_ + ": a torch.optim optimizer's state is not loaded by trainperf");
+  void load(torch::serialize::InputArchive& archive) override {
+    torch::Tensor bytes;
+    archive.read("torch_optim_state", bytes);
+    PythonCall gil;
+    call_python(name_, "load_state_dict", [&] {
+      bridge().attr("load_optimizer_state")(optimizer_, tensor_bytes(bytes));
+      return 0;
+    });
   }
 
  private:
@@ -326,10 +401,6 @@ class PythonOptimizer final : public torch::optim::Optimizer {
 class TorchOptimizerSubmission final : public GradientSubmission {
  public:
   explicit TorchOptimizerSubmission(std::string spec) : spec_(std::move(spec)) {}
-
-  // The Python optimizer's state is not written into trainperf's checkpoints: no checkpoint is taken
-  // (the runner goes on without one), so a killed trial of it restarts from step 0.
-  bool save_state(torch::serialize::OutputArchive&) const override { return false; }
 
  protected:
   std::unique_ptr<torch::optim::Optimizer> make_optimizer(const InitContext& ctx,

@@ -145,6 +145,7 @@ class TrialLoop {
       state_.max_runtime_s = clock_budget.max_runtime_s;
       eval_period_s_ = clock_budget.eval_period_s;
     }
+    state_.eval_period_s = eval_period_s_;
     result_.max_runtime_s = state_.max_runtime_s;
     result_.eval_period_s = eval_period_s_;
     result_.reference_step_s = uses_reference_steps(spec) ? reference_step_s : 0.0;
@@ -171,7 +172,8 @@ class TrialLoop {
 
     torch::manual_seed(torch_seed(seeds.optimizer_init()));
     submission_.init_optimizer_state(
-        InitContext{workload_, *model, params_, hparams_, options_.ruleset, seeds.optimizer_init(), comm_});
+        InitContext{workload_, *model, params_, hparams_, options_.ruleset, seeds.optimizer_init(), comm_,
+                    state_.max_runtime_s, eval_period_s_});
     if (resume) resume->restore_submission(submission_);
     identity_ = trial_identity(spec, batch_size, hparams_, options_);
 
@@ -300,6 +302,7 @@ class TrialLoop {
   void restore(const LoopCheckpoint& c, double& start, double& last_eval_end, bool& step_complete) {
     const double now = start;
     state_ = c.train_state;
+    state_.eval_period_s = eval_period_s_;  // not in the checkpoint's train state: the loop's period
     eval_time_ = c.eval_time;
     logging_time_ = c.logging_time;
     last_loss_ = c.last_loss;

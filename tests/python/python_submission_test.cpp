@@ -16,6 +16,7 @@
 #include "python/python_submission.h"
 #include "runner/runner.h"
 #include "support/cli.h"
+#include "support/resume_run.h"
 #include "workloads/registry.h"
 
 namespace fs = std::filesystem;
@@ -142,38 +143,6 @@ TEST(PythonSubmission, TorchOptimSgdEqualsTheCppHeavyBallSubmission) {
 // A torch.optim optimizer's state is not part of trainperf's checkpoints: with a checkpoint due at
 // every step the trial still runs to the end, without writing one (it threw after the first
 // --checkpoint-every-min before), and a killed trial of it would restart from step 0.
-TEST(PythonSubmission, TorchOptimTrialRunsWithoutCheckpoints) {
-  const fs::path dir = temp_dir("sgd_checkpoints");
-  Hyperparameters p;
-  p.set("learning_rate", 0.05);
-  p.set("one_minus_beta1", 0.1);
-  p.set("weight_decay", 1e-3);
-  p.set("warmup_factor", 0.02);
-  const SubmissionEntry& entry = resolve_submission("torch.optim.SGD");
-  std::unique_ptr<Workload> workload = make_workload("fmnist_mlp");
-  workload->load_data({});
-  const Hyperparameters h = entry.resolve(p, "test");
-  auto submission = entry.make();
-  TrialOptions o;
-  o.seed = 17;
-  o.max_steps = 12;
-  o.max_runtime_s = 1e6;
-  o.reference_step_s = 1.0;
-  o.stop_at_targets = false;
-  o.checkpoint_file = (dir / "checkpoint.pt").string();
-  o.checkpoint_every_s = 1e-9;
-  std::vector<bool> written;
-  o.on_checkpoint = [&](int64_t, bool w) { written.push_back(w); };
-  LocalCommunicator comm;
-  const TrialResult r = run_trial(*workload, *submission, h, o, comm);
-  EXPECT_EQ(r.status, TrialStatus::MaxSteps) << r.message;
-  EXPECT_EQ(r.global_step, 12);
-  ASSERT_EQ(written.size(), 1u);  // tried once, refused, never tried again
-  EXPECT_FALSE(written.front());
-  EXPECT_FALSE(fs::exists(dir / "checkpoint.pt"));
-  fs::remove_all(dir);
-}
-
 TEST(PythonSubmission, TorchOptimKeysComeFromTheConstructor) {
   const SubmissionEntry& e = resolve_submission("torch.optim.AdamW");
   const HParamSchema s = e.schema();
@@ -471,4 +440,183 @@ TEST(AlgoPerfSubmissions, V05LeaderboardEntryRunsUnmodified) {
   if (!file) GTEST_SKIP() << "not fetched: scripts/fetch_algoperf_submissions.sh";
   expect_trains(resolve_submission(file->string()), "fmnist_mlp", Ruleset::Self);
   fs::remove_all(file->parent_path().parent_path());
+}
+
+// A Python file's workload sees the trial's converted seconds: the budget and the evaluation period
+// in reference steps times the measured reference step (here set to 0.25 s), at init and at every step.
+TEST(PythonSubmission, BudgetAndEvalPeriodAreTheTrialsSeconds) {
+  const fs::path dir = temp_dir("seconds");
+  write(dir / "seconds.py", R"PY(
+import json
+import os
+from algoperf import spec
+
+HPARAMS = {'learning_rate': 0.1}
+SEEN = []
+
+
+def _note(where, workload):
+  SEEN.append([where, workload.eval_period_time_sec, workload.max_allowed_runtime_sec])
+  with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seen.json'), 'w') as f:
+    json.dump(SEEN, f)
+
+
+def get_batch_size(workload_name):
+  return 16
+
+
+def init_optimizer_state(workload, model_params, model_state, hyperparameters, rng):
+  _note('init', workload)
+  return {}
+
+
+def update_params(workload, current_param_container, current_params_types, model_state, hyperparameters,
+                  batch, loss_type, optimizer_state, eval_results, global_step, rng, train_state=None):
+  _note('update', workload)
+  logits, _ = workload.model_fn(current_param_container, batch, model_state, spec.ForwardPassMode.TRAIN, rng,
+                                update_batch_norm=True)
+  workload.loss_fn(batch['targets'], logits)
+  return optimizer_state, current_param_container, model_state
+
+
+def data_selection(workload, input_queue, optimizer_state, current_param_container, model_state,
+                   hyperparameters, global_step, rng):
+  return next(input_queue)
+)PY");
+  const SubmissionEntry& entry = resolve_submission((dir / "seconds.py").string());
+  std::unique_ptr<Workload> workload = make_workload("fmnist_mlp");
+  workload->load_data({});
+  ASSERT_GT(workload->spec().eval_period_reference_steps, 0) << "the test needs a period in reference steps";
+  TrialOptions o;
+  o.ruleset = Ruleset::Self;
+  o.seed = 3;
+  o.max_steps = 3;
+  o.reference_step_s = 0.25;
+  o.stop_at_targets = false;
+  LocalCommunicator comm;
+  auto submission = entry.make();
+  const TrialResult r = run_trial(*workload, *submission, entry.self_tuning_config(), o, comm);
+  ASSERT_EQ(r.status, TrialStatus::MaxSteps) << r.message;
+  const double period = workload->spec().eval_period_reference_steps * 0.25;
+  EXPECT_DOUBLE_EQ(r.eval_period_s, period);
+  std::ifstream in(dir / "seen.json");
+  const auto seen = nlohmann::json::parse(in);
+  ASSERT_EQ(seen.size(), 4u);  // init + 3 updates
+  for (const auto& s : seen) {
+    EXPECT_DOUBLE_EQ(s[1].get<double>(), period) << s[0];
+    EXPECT_DOUBLE_EQ(s[2].get<double>(), r.max_runtime_s) << s[0];
+    EXPECT_GT(s[2].get<double>(), 0.0) << s[0];
+  }
+  fs::remove_all(dir);
+}
+
+// Checkpoints. A file whose optimizer state has torch objects with state_dict() (an optimizer, a
+// chained schedule) beside plain values (an average of the weights, a list of the model's own
+// parameters, a counter), and whose step depends on eval_results.
+const char* kStatefulFile = R"PY(
+import torch
+from algoperf import spec
+
+
+def get_batch_size(workload_name):
+  return 32
+
+
+def init_optimizer_state(workload, model_params, model_state, hyperparameters, rng):
+  params = list(model_params.parameters())
+  opt = torch.optim.SGD(params, lr=hyperparameters.learning_rate, momentum=0.9)
+  warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=3)
+  cosine = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=workload.step_hint)
+  return {'optimizer': opt,
+          'scheduler': torch.optim.lr_scheduler.SequentialLR(opt, [warmup, cosine], milestones=[3]),
+          'average': [p.detach().clone() for p in params], 'params': params, 'updates': 0}
+
+
+def update_params(workload, current_param_container, current_params_types, model_state, hyperparameters,
+                  batch, loss_type, optimizer_state, eval_results, global_step, rng, train_state=None):
+  current_param_container.train()
+  opt = optimizer_state['optimizer']
+  opt.zero_grad()
+  logits, new_model_state = workload.model_fn(current_param_container, batch, model_state,
+                                              spec.ForwardPassMode.TRAIN, rng, update_batch_norm=True)
+  loss = workload.loss_fn(batch['targets'], logits)
+  (loss['summed'] / loss['n_valid_examples']).backward()
+  with torch.no_grad():
+    for p in optimizer_state['params']:
+      p.grad.mul_(1.0 + 0.1 * len(eval_results))
+  opt.step()
+  optimizer_state['scheduler'].step()
+  optimizer_state['updates'] += 1
+  with torch.no_grad():
+    for a, p in zip(optimizer_state['average'], optimizer_state['params']):
+      a.mul_(0.8).add_(p, alpha=0.2)
+      p.add_(a - p, alpha=0.05 * optimizer_state['updates'] / (1 + optimizer_state['updates']))
+  return optimizer_state, current_param_container, new_model_state
+
+
+def data_selection(workload, input_queue, optimizer_state, current_param_container, model_state,
+                   hyperparameters, global_step, rng):
+  return next(input_queue)
+)PY";
+
+// A killed Python trial resumes bit for bit, as the C++ submissions do (tests/runner/checkpoint_test.cpp):
+// the state_dict entries, the pickled ones (the parameter list is the restored model's own tensors
+// again), eval_results.
+TEST(PythonSubmission, KilledFileTrialResumesBitForBit) {
+  const fs::path dir = temp_dir("resume_file");
+  write(dir / "stateful" / "stateful.py", kStatefulFile);
+  Hyperparameters p;
+  p.set("learning_rate", 0.05);
+  write(dir / "stateful" / "tuning_search_space.json", point_json(p));
+  const SubmissionEntry& stateful = resolve_submission((dir / "stateful" / "stateful.py").string());
+  expect_resumes_exactly(stateful, stateful.resolve(p, "test"), dir);
+
+  // The NAdamW of the equations (a dict of tensor lists and ints, no state_dict()).
+  std::string file = nadamw_file();
+  const std::string sizes = "{'mnist': 16, 'imagenet_resnet': 1024}[workload_name]";
+  ASSERT_NE(file.find(sizes), std::string::npos);
+  file.replace(file.find(sizes), sizes.size(), "32");
+  write(dir / "nadamw" / "nadamw_equations.py", file);
+  write(dir / "nadamw" / "tuning_search_space.json", point_json(nadamw_point()));
+  const SubmissionEntry& nadamw = resolve_submission((dir / "nadamw" / "nadamw_equations.py").string());
+  expect_resumes_exactly(nadamw, nadamw.resolve(nadamw_point(), "test"), dir);
+  fs::remove_all(dir);
+}
+
+// torch.optim wrappers: the optimizer's state_dict (Adam's moments and step), the schedule by the step.
+TEST(PythonSubmission, KilledTorchOptimTrialResumesBitForBit) {
+  const fs::path dir = temp_dir("resume_optim");
+  Hyperparameters p;
+  p.set("learning_rate", 0.01);
+  p.set("one_minus_beta1", 0.1);
+  p.set("beta2", 0.99);
+  p.set("weight_decay", 1e-3);
+  p.set("warmup_factor", 0.05);
+  const SubmissionEntry& adamw = resolve_submission("torch.optim.AdamW");
+  expect_resumes_exactly(adamw, adamw.resolve(p, "test"), dir);
+  fs::remove_all(dir);
+}
+
+// An optimizer state pickle cannot write (a lambda) is not checkpointed: tried once, said, the trial
+// goes on to its end without one.
+TEST(PythonSubmission, AnUnpicklableStateRunsWithoutCheckpoints) {
+  const fs::path dir = temp_dir("unpicklable");
+  std::string file = kStatefulFile;
+  const std::string updates = "'updates': 0}";
+  file.replace(file.find(updates), updates.size(), "'updates': 0, 'hook': lambda x: x}");
+  write(dir / "lambda.py", file);
+  Hyperparameters p;
+  p.set("learning_rate", 0.05);
+  write(dir / "tuning_search_space.json", point_json(p));
+  const SubmissionEntry& entry = resolve_submission((dir / "lambda.py").string());
+  TinyRun run(dir / "checkpoint.pt", 1e-9);
+  std::vector<bool> written;
+  run.options.on_checkpoint = [&](int64_t, bool w) { written.push_back(w); };
+  const TrialResult r = run.run(entry, entry.resolve(p, "test"));
+  EXPECT_EQ(r.status, TrialStatus::MaxSteps) << r.message;
+  EXPECT_EQ(r.global_step, 12);
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_FALSE(written.front());
+  EXPECT_FALSE(fs::exists(dir / "checkpoint.pt"));
+  fs::remove_all(dir);
 }

@@ -18,17 +18,15 @@
 #include "runner/checkpoint.h"
 #include "runner/runner.h"
 #include "submissions/registry.h"
-#include "submissions/tiny_bn_workload.h"
 #include "support/cli.h"
 #include "support/fakes.h"
+#include "support/resume_run.h"
 
 namespace fs = std::filesystem;
 using namespace trainperf;
 using namespace trainperf::testing;
 
 namespace {
-
-struct Killed {};  // thrown from on_eval: the attempt stops there, as a SIGKILL would stop it
 
 fs::path scratch(const std::string& name) {
   const fs::path p = fs::temp_directory_path() / ("trainperf_" + name + "_" + std::to_string(::getpid()));
@@ -37,37 +35,6 @@ fs::path scratch(const std::string& name) {
   return p;
 }
 
-// One run of a registered submission on the BatchNorm workload, evaluated after every step (the
-// clock moves one second per stamp, the period is one second), checkpointed every `every_s` stamps.
-struct TinyRun {
-  ManualClock clock;
-  TinyBnWorkload workload;
-  LocalCommunicator comm;
-  TrialOptions options;
-  std::vector<EvalRecord> evals;
-  std::optional<int64_t> kill_at;  // stop at this step's evaluation
-
-  TinyRun(const fs::path& checkpoint, double every_s) {
-    workload.load_data({});
-    options.clock = &clock;
-    options.synchronize = [this] { clock.advance(1); };
-    options.max_steps = 12;
-    options.max_runtime_s = 1e9;
-    options.stop_at_targets = false;  // the tiny problem's targets are easy: train all 12 steps
-    options.seed = 5;
-    options.checkpoint_file = checkpoint.string();
-    options.checkpoint_every_s = every_s;
-    options.on_eval = [this](const EvalRecord& r) {
-      if (kill_at && r.global_step == *kill_at) throw Killed{};
-      evals.push_back(r);
-    };
-  }
-  TrialResult run(const std::string& name, const Hyperparameters& hparams) {
-    auto submission = submissions().find(name).make();
-    return run_trial(workload, *submission, hparams, options, comm);
-  }
-};
-
 }  // namespace
 
 // Every registered submission, not a hand list: killed after a checkpoint and resumed, its losses and
@@ -75,36 +42,7 @@ struct TinyRun {
 // schedule, averages, Schedule-Free's and the averages' BatchNorm batches, the data stream's place).
 TEST(Checkpoint, EverySubmissionResumesItsTrajectoryExactly) {
   const fs::path dir = scratch("ckpt_every");
-  for (const auto& e : submissions().entries()) {
-    const Hyperparameters h = e.self_tuning_config();
-    const fs::path file = dir / (e.name + ".pt");
-    TinyRun whole(dir / "unused.pt", 0);
-    whole.run(e.name, h);
-
-    TinyRun killed(file, 20);  // every third step or so (a step takes 6-7 stamps)
-    killed.kill_at = 9;
-    EXPECT_THROW(killed.run(e.name, h), Killed) << e.name;
-    const auto checkpoint = TrialCheckpoint::read(file);
-    ASSERT_TRUE(checkpoint) << e.name << ": no checkpoint written";
-    const int64_t at = checkpoint->loop.train_state.global_step;
-    EXPECT_GT(at, 1) << e.name;
-    EXPECT_LE(at, 9) << e.name;
-
-    TinyRun resumed(file, 20);
-    resumed.options.resume_from = &*checkpoint;
-    const TrialResult r = resumed.run(e.name, h);
-    EXPECT_EQ(r.global_step, 12) << e.name;
-    EXPECT_EQ(r.preemption_count, 1) << e.name;
-    ASSERT_FALSE(resumed.evals.empty()) << e.name;
-    EXPECT_EQ(resumed.evals.front().global_step, at) << e.name << ": the checkpointed step's evaluation comes first";
-    for (const EvalRecord& rec : resumed.evals) {
-      const EvalRecord& same = whole.evals.at(rec.global_step - 1);  // one evaluation per step
-      ASSERT_EQ(same.global_step, rec.global_step);
-      EXPECT_EQ(rec.last_train_loss, same.last_train_loss) << e.name << " step " << rec.global_step;
-      EXPECT_EQ(rec.metrics, same.metrics) << e.name << " step " << rec.global_step;
-      EXPECT_EQ(rec.preemption_count, 1);
-    }
-  }
+  for (const auto& e : submissions().entries()) expect_resumes_exactly(e, e.self_tuning_config(), dir);
   fs::remove_all(dir);
 }
 
