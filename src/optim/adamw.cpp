@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "optim/cautious.h"
 #include "optim/state_key.h"
 
 namespace trainperf {
@@ -21,14 +22,14 @@ AdamW::AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults)
     : AdamW({torch::optim::OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void adamw_update(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v, int64_t t, double lr,
-                  double beta1, double beta2, double eps, double weight_decay) {
+                  double beta1, double beta2, double eps, double weight_decay, bool cautious) {
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(t));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(t));
   if (weight_decay != 0) p.mul_(1.0 - lr * weight_decay);
   m.mul_(beta1).add_(g, 1.0 - beta1);
   v.mul_(beta2).addcmul_(g, g, 1.0 - beta2);
   torch::Tensor denom = v.sqrt().div_(std::sqrt(bc2)).add_(eps);
-  p.addcdiv_(m, denom, -lr / bc1);
+  p.addcdiv_(cautious ? m * cautious_mask(m, g) : m, denom, -lr / bc1);
 }
 
 torch::Tensor AdamW::step(LossClosure closure) {
@@ -52,7 +53,7 @@ torch::Tensor AdamW::step(LossClosure closure) {
       auto& s = static_cast<AdamWParamState&>(*it->second);
       s.step(s.step() + 1);
       adamw_update(p, p.grad(), s.exp_avg(), s.exp_avg_sq(), s.step(), o.lr(), o.beta1(), o.beta2(), o.eps(),
-                   o.weight_decay());
+                   o.weight_decay(), o.cautious());
     }
   }
   return loss;

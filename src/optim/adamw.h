@@ -1,6 +1,7 @@
 // AdamW (Loshchilov & Hutter 2019), the update of torch.optim.AdamW:
 //   x <- x (1 - lr wd);  m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2
 //   x <- x - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// cautious (C-AdamW, optim/cautious.h): m in the last line is masked where m g <= 0 and rescaled.
 #pragma once
 
 #include <torch/torch.h>
@@ -16,12 +17,14 @@ struct AdamWOptions : public SerializedOptions<AdamWOptions> {
   TORCH_ARG(double, beta2) = 0.999;
   TORCH_ARG(double, eps) = 1e-8;
   TORCH_ARG(double, weight_decay) = 1e-2;  // torch.optim.AdamW's default
+  TORCH_ARG(bool, cautious) = false;
 
  public:
   // The serialized fields, in order (written and read by optimizer_base.h).
   template <class F>
   void fields(F&& f) {
-    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_);
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_),
+        f("cautious", cautious_);
   }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }
@@ -53,6 +56,6 @@ class AdamW : public OptimizerBase {
 // One AdamW update of `p` with gradient `g` and moments `m`, `v` at step t (from 1); shared with the
 // optimizers that use AdamW for some of their tensors (Muon).
 void adamw_update(torch::Tensor& p, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v, int64_t t, double lr,
-                  double beta1, double beta2, double eps, double weight_decay);
+                  double beta1, double beta2, double eps, double weight_decay, bool cautious = false);
 
 }  // namespace trainperf

@@ -1,6 +1,7 @@
 #include "optim/catalog.h"
 
 #include "optim/adafactor.h"
+#include "optim/ademamix.h"
 #include "optim/adamw.h"
 #include "optim/cocob.h"
 #include "optim/dadapt_adam.h"
@@ -44,6 +45,8 @@ const std::vector<OptimizerEntry>& optimizer_catalog() {
   static const std::vector<OptimizerEntry> catalog = {
       {"adamw", "adamw.h", "adamw", with<AdamW>(AdamWOptions(1e-3))},
       {"nadamw", "nadamw.h", "nadamw", with<NAdamW>(NAdamWOptions(1e-3).weight_decay(0.1))},
+      {"cautious_adamw", "adamw.h", "cautious", with<AdamW>(AdamWOptions(1e-3).cautious(true))},
+      {"cautious_nadamw", "nadamw.h", "cautious", with<NAdamW>(NAdamWOptions(1e-3).weight_decay(0.1).cautious(true))},
       {"sgd_momentum", "sgd_momentum.h", "sgd_momentum", with<SGDMomentum>(SGDMomentumOptions(0.1).momentum(0.9))},
       {"sgd_nesterov", "sgd_momentum.h", "sgd_momentum",
        with<SGDMomentum>(SGDMomentumOptions(0.1).momentum(0.9).nesterov(true))},
@@ -68,6 +71,9 @@ const std::vector<OptimizerEntry>& optimizer_catalog() {
       {"prodigy", "prodigy.h", "prodigy", with<Prodigy>(ProdigyOptions())},
       {"mechanic", "mechanic.h", "mechanic", with<Mechanic>(MechanicOptions())},
       {"cocob", "cocob.h", "cocob", with<COCOB>(COCOBOptions())},
+      {"ademamix", "ademamix.h", "ademamix",
+       with<AdEMAMix>(
+           AdEMAMixOptions(1e-3).beta3(0.9999).alpha(8.0).alpha_warmup(100).beta3_warmup(100).weight_decay(0.1))},
   };
   return catalog;
 }

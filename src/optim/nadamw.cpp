@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "optim/cautious.h"
 #include "optim/state_key.h"
 
 namespace trainperf {
@@ -48,6 +49,7 @@ torch::Tensor NAdamW::step(LossClosure closure) {
       s.exp_avg().mul_(b1).add_(g, 1.0 - b1);
       s.exp_avg_sq().mul_(b2).addcmul_(g, g, 1.0 - b2);
       torch::Tensor lookahead = s.exp_avg().mul(b1).add_(g, 1.0 - b1);
+      if (o.cautious()) lookahead.mul_(cautious_mask(lookahead, g));
       torch::Tensor denom = s.exp_avg_sq().sqrt().div_(std::sqrt(bc2)).add_(o.eps());
       p.addcdiv_(lookahead, denom, -o.lr() / bc1);
     }

@@ -1,6 +1,8 @@
 // NAdamW: AdamW with a Nesterov look-ahead on the first moment (AlgoPerf's baseline update rule).
 //   x <- x (1 - lr wd);  m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2
 //   x <- x - lr (b1 m + (1-b1) g) / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps)
+// cautious (optim/cautious.h; AlgoPerf's 2026 Cautious NAdamW entry): the look-ahead b1 m + (1-b1) g is
+// masked where it disagrees in sign with g and rescaled; the decay is not.
 #pragma once
 
 #include <torch/torch.h>
@@ -16,12 +18,14 @@ struct NAdamWOptions : public SerializedOptions<NAdamWOptions> {
   TORCH_ARG(double, beta2) = 0.999;
   TORCH_ARG(double, eps) = 1e-8;
   TORCH_ARG(double, weight_decay) = 0.0;
+  TORCH_ARG(bool, cautious) = false;
 
  public:
   // The serialized fields, in order (written and read by optimizer_base.h).
   template <class F>
   void fields(F&& f) {
-    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_);
+    f("lr", lr_), f("beta1", beta1_), f("beta2", beta2_), f("eps", eps_), f("weight_decay", weight_decay_),
+        f("cautious", cautious_);
   }
   double get_lr() const override { return lr(); }
   void set_lr(const double lr) override { this->lr(lr); }

@@ -23,6 +23,8 @@
   X(prodigy) \
   X(mechanic) \
   X(cocob) \
+  X(ademamix) \
+  X(cautious_nadamw) \
   X(nadamw_ema) \
   X(nadamw_lawa) \
   X(nadamw)

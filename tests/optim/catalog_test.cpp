@@ -20,7 +20,7 @@ TEST(OptimizerCatalog, EveryEntryHasAGoldenTrajectory) {
 TEST(OptimizerCatalog, EveryOptimizerHeaderHasAnEntry) {
   // Headers of src/optim that are not optimizers, and the family templates (dadapt.h,
   // schedule_free.h) whose variants each have a header of their own in the catalog.
-  const std::set<std::string> helpers = {"averaging.h",      "catalog.h",       "dadapt.h",
+  const std::set<std::string> helpers = {"averaging.h",      "catalog.h",       "cautious.h",      "dadapt.h",
                                          "eval_weights.h",   "optimizer_base.h", "schedule_free.h",
                                          "schedules.h",      "state_key.h",     "tensor_list_archive.h"};
   std::set<std::string> listed;

@@ -15,6 +15,10 @@ Environment (checkouts of official repositories that are not on PyPI, extracted 
   TRAINPERF_ALGOPERF              mlcommons/algorithmic-efficiency   (AlgoPerf's PyTorch baselines)
   TRAINPERF_ALGOPERF_SUBMISSIONS  mlcommons/submissions_algorithms   (the v0.5 Shampoo and v0.5/v0.6 Schedule-Free submissions)
   TRAINPERF_SOAP                  nikhilvyas/SOAP
+  TRAINPERF_ADEMAMIX              apple/ml-ademamix                  (AdEMAMix, PyTorch and optax)
+  TRAINPERF_COPTIM                kyleliang919/C-Optim               (C-AdamW)
+  TRAINPERF_ALGOPERF_A100         mlcommons/submissions_algorithms, branch a100_scoring (the 2026 AdEMAMix and
+                                  Cautious NAdamW self-tuning entries)
 A check whose checkout is not given is reported as skipped (not as a difference).
 """
 import __future__
