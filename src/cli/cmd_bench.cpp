@@ -41,6 +41,9 @@ void add_options(CLI::App* cmd, BenchArgs& a, bool plan) {
   add_run_flag(cmd, RunFlag::Trials, r.trials)->check(whole_number(1, kMaxTrials));
   add_run_flag(cmd, RunFlag::SearchSpace, r.search_space_path,
                "search-space JSON of the one submission (external tuning); default: each submission's own");
+  add_run_flag(cmd, RunFlag::SelfTuningConfig, r.self_tuning_config_path,
+               "self-tuning configuration JSON of the one submission, instead of its shipped self_tuning.json "
+               "(e.g. what `trainperf calibrate` writes); its keys must fit the submission's declared ones");
   add_run_flag(cmd, RunFlag::Seed, r.seed)->check(seed_number());
   add_run_flag(cmd, RunFlag::ExperimentDir, r.experiment_dir,
                "where logs, scores and report.html go (required here, unlike `run`: the whole folder is scored)")

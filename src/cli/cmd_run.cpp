@@ -113,6 +113,7 @@ void add_run_command(CLI::App& app) {
       case RunFlag::ExperimentName: add_run_flag(run_cmd, f.flag, args->experiment_name); break;
       case RunFlag::Overwrite: add_run_switch(run_cmd, f.flag, req.overwrite); break;
       case RunFlag::CheckpointEveryMin: add_run_flag(run_cmd, f.flag, req.checkpoint_every_min)->check(minutes()); break;
+      case RunFlag::SelfTuningConfig: add_run_flag(run_cmd, f.flag, req.self_tuning_config_path); break;
     }
   }
   std::string footer = "\nAlgoPerf's submission_runner.py flags are accepted where the meaning is the same (the "

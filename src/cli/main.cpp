@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   trainperf::cli::add_run_command(app);
   trainperf::cli::add_bench_command(app);
   trainperf::cli::add_plan_command(app);
+  trainperf::cli::add_calibrate_command(app);
   trainperf::cli::add_score_command(app);
   trainperf::cli::add_report_command(app);
   trainperf::cli::add_compare_command(app);

@@ -41,7 +41,8 @@ void follow_study(const StudyRequest& r, C10dCommunicator& comm, std::ostream& o
     const std::optional<SearchSpace> space = study_search_space(r, sub);
     const int num_trials = r.ruleset == Ruleset::Self ? 1 : r.trials;
     const std::vector<Hyperparameters> points =
-        study_points(sub, space ? &*space : nullptr, num_trials, search_seed(r.seed, r.study, spec.name));
+        study_points(sub, space ? &*space : nullptr, num_trials, search_seed(r.seed, r.study, spec.name),
+                     r.self_tuning_config_path);
     set_threads(r.threads);
     const torch::Device device = parse_device(r.device);
     workload->load_data(DataOptions{r.data_dir, device});

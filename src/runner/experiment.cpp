@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include <ostream>
+#include <sstream>
 
 #include "data/dataset_cache.h"
 #include "distributed/c10d_communicator.h"
@@ -140,6 +141,10 @@ nlohmann::json experiment_config(const StudyRequest& r, const std::optional<Sear
   if (!r.stop_at_targets) j["stop_at_targets"] = false;
   if (r.max_runtime_s) j["max_runtime_override"] = *r.max_runtime_s;
   if (r.reference_step_s) j["reference_step_override"] = *r.reference_step_s;
+  // A configuration given in place of the shipped one: its point, so that trials of two points never mix.
+  if (!r.self_tuning_config_path.empty())
+    j["self_tuning_config"] =
+        nlohmann::json::parse(self_tuning_point(resolve_submission(r.submission), r.self_tuning_config_path).to_json());
   if (space) {
     j["trials"] = r.trials;
     nlohmann::json points = nlohmann::json::array();
@@ -206,6 +211,8 @@ std::string differences_from_trials(const std::filesystem::path& submission_dir,
   namespace fs = std::filesystem;
   nlohmann::json wanted = config;
   wanted.erase("search_space_points");  // no one trial knows the whole space; its own point is checked
+  wanted.erase("self_tuning_config");   // the same: each trial's hparams.json is checked against it below
+  const bool given_point = !request.self_tuning_config_path.empty();
   const int num_trials = request.ruleset == Ruleset::Self ? 1 : request.trials;
   std::map<std::pair<int, std::string>, std::vector<Hyperparameters>> points;
   std::string first;
@@ -223,7 +230,8 @@ std::string differences_from_trials(const std::filesystem::path& submission_dir,
         ++checked;
         std::string diff;
         try {
-          const StudyRequest was = request_from_flags(*flags);
+          StudyRequest was = request_from_flags(*flags);
+          was.self_tuning_config_path.clear();  // that file may be gone; the trial's hparams.json is compared
           nlohmann::json rebuilt = experiment_config(was, std::nullopt);
           if (was.ruleset == Ruleset::External) rebuilt["trials"] = was.trials;
           diff = config_differences(rebuilt, wanted);
@@ -235,10 +243,11 @@ std::string differences_from_trials(const std::filesystem::path& submission_dir,
             diff += fmt::format("\n  seed: its rng_seed {} is not what seed {} gives it", (*meta)["rng_seed"].dump(),
                                 request.seed);
           // Its hyperparameters: the point this configuration gives that trial.
-          if (diff.empty() && space && trial >= 1 && trial <= num_trials) {
+          if (diff.empty() && (space || given_point) && trial >= 1 && trial <= num_trials) {
             auto& study_pts = points[{study, workload}];
             if (study_pts.empty())
-              study_pts = study_points(sub, &*space, num_trials, search_seed(request.seed, study, workload));
+              study_pts = study_points(sub, space ? &*space : nullptr, num_trials,
+                                       search_seed(request.seed, study, workload), request.self_tuning_config_path);
             const auto hparams = read_trial_json(trial_dir.path() / "hparams.json");
             const auto expected = nlohmann::json::parse(study_pts[trial - 1].to_json());
             if (hparams && *hparams != expected) {
@@ -274,6 +283,9 @@ void refuse_if_different(const std::filesystem::path& submission_dir, const std:
 }  // namespace
 
 std::optional<SearchSpace> study_search_space(const StudyRequest& r, const SubmissionEntry& sub) {
+  if (r.ruleset == Ruleset::External && !r.self_tuning_config_path.empty())
+    throw std::invalid_argument("--self-tuning-config '" + r.self_tuning_config_path +
+                                "' is a self-tuning configuration; use it with --ruleset self");
   if (r.ruleset == Ruleset::External)
     return r.search_space_path.empty() ? sub.search_space() : SearchSpace::load(r.search_space_path);
   if (!r.search_space_path.empty())
@@ -325,11 +337,20 @@ void record_experiment_config(const std::filesystem::path& submission_dir, const
   refuse_if_different(submission_dir, config_differences(read_experiment_json(file), config));
 }
 
+Hyperparameters self_tuning_point(const SubmissionEntry& sub, const std::string& path) {
+  if (path.empty()) return sub.self_tuning_config();  // resolved, naming its file on a problem
+  std::ifstream in(path);
+  if (!in) throw SearchSpaceError(path + ": cannot open the self-tuning configuration (--self-tuning-config)");
+  std::stringstream text;
+  text << in.rdbuf();
+  return sub.resolve(Hyperparameters::from_json(text.str(), path), path + " (--self-tuning-config)");
+}
+
 std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const SearchSpace* space, int num_trials,
-                                          uint64_t search_seed) {
+                                          uint64_t search_seed, const std::string& self_tuning_config_path) {
   std::vector<Hyperparameters> points;
   if (!space) {
-    points.push_back(sub.self_tuning_config());  // resolved, naming its file on a problem
+    points.push_back(self_tuning_point(sub, self_tuning_config_path));
     return points;
   }
   for (int trial = 0; trial < num_trials; ++trial)
@@ -359,8 +380,9 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out, Co
                                 std::to_string(num_trials));
   // Every point of the study resolved against the submission's declared hyperparameters before
   // anything is written or loaded: a misspelt or missing key fails here, not after a study.
-  const std::vector<Hyperparameters> points =
-      study_points(sub, space ? &*space : nullptr, num_trials, search_seed(r.seed, r.study, spec.name));
+  const std::vector<Hyperparameters> points = study_points(sub, space ? &*space : nullptr, num_trials,
+                                                          search_seed(r.seed, r.study, spec.name),
+                                                          r.self_tuning_config_path);
   ensure_directory(r.experiment_dir, "experiment directory");
   // Refused before any data is read; experiment.json is written only when a trial starts, so a run
   // that fails on its data or device leaves nothing that would block its corrected rerun.

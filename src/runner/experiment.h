@@ -21,6 +21,9 @@ struct StudyRequest {
   Ruleset ruleset = Ruleset::External;
   RulesVersion rules = RulesVersion::V06;
   std::string search_space_path;  // empty: the submission's own
+  // Self-tuning: a configuration file used instead of the submission's shipped self_tuning.json (what
+  // `trainperf calibrate` writes); resolved against the submission's declared keys before any trial.
+  std::string self_tuning_config_path;
   int trials = 5;                 // external tuning; self-tuning runs one
   std::optional<int> only_trial;  // run just this trial (1-based) of the study (cluster plans)
   int study = 0;
@@ -64,8 +67,14 @@ struct SubmissionEntry;
 // The hyperparameters of a study's trials, each resolved against the submission's declared keys:
 // the search space's first num_trials points (quasi-random ones for `search_seed`), or the
 // self-tuning configuration when `space` is null. Throws SearchSpaceError naming the file and point.
+// `self_tuning_config_path` (self-tuning only): the point is that file's instead of the shipped one.
 std::vector<Hyperparameters> study_points(const SubmissionEntry& sub, const SearchSpace* space, int num_trials,
-                                          uint64_t search_seed);
+                                          uint64_t search_seed, const std::string& self_tuning_config_path = "");
+
+// The self-tuning point of a submission: `config_path`'s (a JSON object of hyperparameters, resolved
+// against the submission's declared keys; an unknown or missing required key is refused naming the
+// file and the key), or the submission's shipped self_tuning.json when the path is empty.
+Hyperparameters self_tuning_point(const SubmissionEntry& sub, const std::string& config_path);
 
 // The search space a study's trials draw from: --search-space, else the submission's own (external
 // tuning); none under self-tuning, which refuses a --search-space.

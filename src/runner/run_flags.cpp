@@ -43,6 +43,10 @@ const std::vector<RunFlagSpec>& run_flags() {
       {RunFlag::CheckpointEveryMin, "--checkpoint-every-min", "",
        "minutes of wall time between a trial's checkpoints (model, optimizer, data stream; 0 = none); a "
        "killed trial rerun resumes from its last one (docs/tuning.md)"},
+      {RunFlag::SelfTuningConfig, "--self-tuning-config", "",
+       "self-tuning: a JSON file of hyperparameters used instead of the submission's shipped "
+       "self_tuning.json (e.g. the self_tuning.json `trainperf calibrate` writes); its keys must fit the "
+       "submission's declared ones (`trainperf list --submission S`)"},
   };
   return flags;
 }
@@ -84,6 +88,7 @@ std::vector<std::string> run_arguments(const StudyRequest& r) {
       case RunFlag::CheckpointEveryMin:
         if (r.checkpoint_every_min != kDefaultCheckpointEveryMin) add(fmt::format("{}", r.checkpoint_every_min));
         break;
+      case RunFlag::SelfTuningConfig: if (!r.self_tuning_config_path.empty()) add(r.self_tuning_config_path); break;
     }
   }
   return out;
@@ -156,6 +161,7 @@ StudyRequest request_from_flags(const nlohmann::json& flags) {
         r.checkpoint_every_min = *m;
         break;
       }
+      case RunFlag::SelfTuningConfig: r.self_tuning_config_path = v; break;
     }
   }
   return r;

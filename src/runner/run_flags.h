@@ -17,7 +17,7 @@ namespace trainperf {
 enum class RunFlag {
   Workload, Submission, Ruleset, Rules, Study, Trials, OnlyTrial, Seed, ExperimentDir, Threads, Device,
   MaxSteps, MaxRuntime, ReferenceStep, TrainPastTargets, SearchSpace, DataDir, ExperimentName, Overwrite,
-  CheckpointEveryMin,
+  CheckpointEveryMin, SelfTuningConfig,
 };
 
 struct RunFlagSpec {

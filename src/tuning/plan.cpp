@@ -67,6 +67,10 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
     throw std::invalid_argument(fmt::format("--search-space is one submission's space; {} submissions given ({}): "
                                             "plan or bench them one at a time",
                                             r.submissions.size(), fmt::join(r.submissions, ",")));
+  if (!r.self_tuning_config_path.empty() && r.submissions.size() > 1)
+    throw std::invalid_argument(fmt::format("--self-tuning-config is one submission's configuration; {} submissions "
+                                            "given ({}): plan or bench them one at a time",
+                                            r.submissions.size(), fmt::join(r.submissions, ",")));
 
   // Every line runs unchanged on any machine: absolute paths, and the threads stated.
   StudyRequest base;
@@ -85,6 +89,8 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
   base.device = r.device;
   if (!r.data_dir.empty()) base.data_dir = fs::absolute(r.data_dir).string();
   if (!r.search_space_path.empty()) base.search_space_path = fs::absolute(r.search_space_path).string();
+  if (!r.self_tuning_config_path.empty())
+    base.self_tuning_config_path = fs::absolute(r.self_tuning_config_path).string();
 
   std::vector<PlannedTrial> out;
   std::string refusals;
@@ -108,7 +114,8 @@ std::vector<PlannedTrial> plan_trials(const BenchRequest& r, const std::string& 
     }
     for (const auto& w : workload_names)
       for (int study = 0; study < r.studies; ++study) {
-        (void)study_points(sub, space ? &*space : nullptr, trials, search_seed(r.seed, study, w));
+        (void)study_points(sub, space ? &*space : nullptr, trials, search_seed(r.seed, study, w),
+                           req.self_tuning_config_path);
         for (int trial = 1; trial <= trials; ++trial) {
           req.workload = w;
           req.study = study;

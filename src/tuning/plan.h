@@ -30,6 +30,7 @@ struct BenchRequest {
   std::string device = "cpu";
   std::string data_dir;
   std::string search_space_path;  // external tuning, one submission; empty: each submission's own
+  std::string self_tuning_config_path;  // self-tuning, one submission: this point instead of its shipped one
   double checkpoint_every_min = kDefaultCheckpointEveryMin;  // passed to each trial (StudyRequest's)
   std::optional<double> reference_step_s;  // given to every trial instead of timing it (StudyRequest's)
 };
