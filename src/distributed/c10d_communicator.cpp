@@ -1,9 +1,9 @@
 #include "distributed/c10d_communicator.h"
 
-// c10d's backend headers are compiled only when their macro is defined (LibTorch's own build defines
-// them); Gloo's headers come from third_party/gloo (the wheel omits them).
-#define USE_C10D_GLOO
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+// Only headers the torch wheel ships: the Gloo backend is made by the embedded Python's
+// torch.distributed (src/python/c10d_gloo.h) and used here as a c10d::Backend. c10d's NCCL header is
+// compiled only when its macro is defined (LibTorch's own build defines it).
+#include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef TRAINPERF_WITH_CUDA
 #define USE_C10D_NCCL
@@ -17,6 +17,8 @@
 #include <limits>
 #include <map>
 #include <thread>
+
+#include "python/c10d_gloo.h"
 
 namespace trainperf {
 
@@ -44,7 +46,7 @@ int env_int(const char* name, int lo, int hi) {
   return static_cast<int>(value);
 }
 
-using Clock = std::chrono::steady_clock;
+using MonotonicClock = std::chrono::steady_clock;  // not Clock: runner/clock.h has one (unity builds)
 
 }  // namespace
 
@@ -107,7 +109,7 @@ struct C10dCommunicator::Impl {
     const std::string suffix = fmt::format(" ({}: {})", backend_name, first_line);
     try {
       store->set(alive_key(env.rank), std::vector<uint8_t>{1});
-      const auto deadline = Clock::now() + std::chrono::seconds(3);
+      const auto deadline = MonotonicClock::now() + std::chrono::seconds(3);
       while (true) {
         std::vector<std::string> gone;
         for (int r = 0; r < env.world_size; ++r) {
@@ -122,7 +124,7 @@ struct C10dCommunicator::Impl {
         if (gone.empty())
           return prefix + "every other rank is still running; the collective itself failed or timed out after " +
                  fmt::format("{:.0f} s", timeout.count() / 1e3) + suffix;
-        if (Clock::now() > deadline)
+        if (MonotonicClock::now() > deadline)
           return prefix + fmt::format("rank {} stopped (killed, crashed or not answering within {:.0f} s)",
                                       fmt::join(gone, ", "), timeout.count() / 1e3) +
                  suffix;
@@ -171,8 +173,8 @@ struct C10dCommunicator::Impl {
 
   struct Timed {
     double& total;
-    Clock::time_point t0 = Clock::now();
-    ~Timed() { total += std::chrono::duration<double>(Clock::now() - t0).count(); }
+    MonotonicClock::time_point t0 = MonotonicClock::now();
+    ~Timed() { total += std::chrono::duration<double>(MonotonicClock::now() - t0).count(); }
   };
 };
 
@@ -212,15 +214,19 @@ C10dCommunicator::C10dCommunicator(const LaunchEnvironment& env, torch::Device d
       throw std::invalid_argument("device " + device.str() + " needs NCCL: this trainperf is a CPU build (make build-cuda)");
 #endif
     } else {
-      auto o = c10d::ProcessGroupGloo::Options::create(timeout);
-      // The interface that reaches MASTER_ADDR (the loopback one for 127.0.0.1), as torchrun's
-      // GLOO_SOCKET_IFNAME-less default resolves the host name.
-      const char* ifname = std::getenv("GLOO_SOCKET_IFNAME");
-      o->devices.push_back(ifname ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
-                           : env.master_addr == "127.0.0.1" || env.master_addr == "localhost"
-                               ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                               : c10d::ProcessGroupGloo::createDefaultDevice());
-      m.backend = c10::make_intrusive<c10d::ProcessGroupGloo>(m.store, env.rank, env.world_size, o);
+      GlooGroupRequest r;
+      r.master_addr = env.master_addr;
+      r.master_port = env.master_port;
+      r.rank = env.rank;
+      r.world_size = env.world_size;
+      r.timeout_s = timeout.count() / 1e3;
+      // GLOO_SOCKET_IFNAME's interface when set (as in PyTorch); else the loopback one when MASTER_ADDR
+      // is 127.0.0.1 or localhost; else the one the host name resolves to, as torchrun's default.
+      if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
+        r.interface = ifname;
+      else if (env.master_addr == "127.0.0.1" || env.master_addr == "localhost")
+        r.hostname = "127.0.0.1";
+      m.backend = make_gloo_backend_through_python(r);
     }
   } catch (const std::invalid_argument&) {
     throw;

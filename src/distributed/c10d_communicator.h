@@ -1,6 +1,7 @@
 // Data parallelism over processes: a Communicator backed by LibTorch's c10d process groups (Gloo on
 // CPU, NCCL for a CUDA device in CUDA builds), joined by the torchrun environment contract
-// (docs/distributed.md). The c10d and Gloo headers stay in the .cpp.
+// (docs/distributed.md). The c10d headers stay in the .cpp; no Gloo header is included anywhere (the
+// Gloo backend is made by torch.distributed: src/python/c10d_gloo.h).
 #pragma once
 
 #include <trainperf/distributed.h>

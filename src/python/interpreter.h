@@ -2,7 +2,8 @@
 // python3-dev headers trainperf compiles against), with the venv's site-packages (the pinned torch
 // wheel whose libtorch_cpu.so trainperf links) and trainperf's python/ folder on sys.path, so
 // `import torch` in a submission loads the very LibTorch the C++ side runs and tensors cross
-// without copies. Started on first use (never by a run without a Python submission); the GIL is
+// without copies. Started on first use: by a Python submission, or by a Gloo group of a data-parallel
+// trial (src/python/c10d_gloo.h), never by a one-process run of a C++ submission; the GIL is
 // released between calls, so only code that runs Python holds it (PythonCall).
 #pragma once
 

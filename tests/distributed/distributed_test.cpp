@@ -296,6 +296,29 @@ TEST(DataParallel, KillingOneRankStopsTheOtherNamingIt) {
   }
 }
 
+// The Gloo backend is made by the embedded Python's torch.distributed (src/python/c10d_gloo.h):
+// without the wheel's torch both ranks stop at once, saying so, instead of waiting for each other.
+TEST(DataParallel, GlooWithoutTheWheelsTorchStopsBothRanksSayingWhy) {
+  const fs::path root = scratch("nopython");
+  const fs::path point = write_point(root);
+  const int port = free_loopback_port();
+  const ScopedEnv no_torch("TRAINPERF_PYTHON_SITE_PACKAGES", (root / "no-venv").c_str());
+  const std::string args = run_args("fmnist_mlp", root / "exp", point, 5);
+  Rank ranks[2] = {start_rank(0, 2, port, args, root / "rank0.log"), start_rank(1, 2, port, args, root / "rank1.log")};
+  Reaper reaper{{&ranks[0], &ranks[1]}};
+  for (int rank : {0, 1}) {
+    const auto status = wait_for(ranks[rank], 60);
+    const std::string log = read_text(ranks[rank].log);
+    ASSERT_TRUE(status) << "rank " << rank << " did not stop within 60 s:\n" << log;
+    EXPECT_NE(*status, 0) << log;
+    EXPECT_NE(log.find("rank " + std::to_string(rank) + " of 2: the gloo group did not form"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("embedded Python's torch.distributed, which did not start"), std::string::npos) << log;
+    EXPECT_NE(log.find("no torch in '" + (root / "no-venv").string() + "'"), std::string::npos) << log;
+  }
+  fs::remove_all(root);
+}
+
 TEST(DataParallel, PlanPrintsATorchrunLinePerTrial) {
   const fs::path root = scratch("plan");
   const auto r = run_cli("plan --workloads fmnist_mlp --submissions nadamw --threads 1 --nproc-per-trial 2 "
