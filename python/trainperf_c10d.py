@@ -36,3 +36,26 @@ def make_gloo_group(name, master_addr, master_port, rank, world_size, timeout_s,
   _register_process_group(name, group)
   return group
 
+
+def average_gradients_after_backward(named_params, handle):
+  """Makes a Python submission's model average its gradients over the ranks as AlgoPerf's DDP-wrapped
+  model does: at the end of every backward pass that accumulates into a parameter's .grad (not
+  torch.autograd.grad), once, on every parameter's accumulated gradient. The first parameter whose
+  gradient is accumulated queues the averaging as a callback of the autograd engine, which runs it
+  when the pass is over (`_trainperf.average_gradients`: C++ all-reduces in DDP's 25 MiB buckets)."""
+  import _trainperf
+
+  queued = [False]
+
+  def average():
+    queued[0] = False
+    _trainperf.average_gradients(handle)
+
+  def accumulated(_):
+    if not queued[0]:
+      queued[0] = True
+      torch.autograd.Variable._execution_engine.queue_callback(average)
+
+  for _, tensor in named_params:
+    if tensor.requires_grad:
+      tensor.register_post_accumulate_grad_hook(accumulated)

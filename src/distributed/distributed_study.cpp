@@ -35,7 +35,7 @@ void follow_study(const StudyRequest& r, C10dCommunicator& comm, std::ostream& o
   const DistInfo dist = comm.info();
   try {
     // The same study as rank 0's run_study: submission, points, seeds and trial options.
-    const SubmissionEntry& sub = resolve_submission(r.submission);
+    const SubmissionEntry& sub = resolve_submission(r.submission, r.search_space_path);  // as run_study's
     std::unique_ptr<Workload> workload = make_workload(r.workload);
     const WorkloadSpec& spec = workload->spec();
     const std::optional<SearchSpace> space = study_search_space(r, sub);

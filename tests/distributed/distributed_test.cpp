@@ -238,6 +238,32 @@ TEST(DataParallel, TwoRanksMatchOneProcessOnFmnistMlp) {
   fs::remove_all(root);
 }
 
+// A Python submission file sees the model as AlgoPerf's DDP submissions do: its own loss.backward()
+// ends with the gradients averaged over the ranks, so two ranks follow the one-process trajectory
+// (without the averaging each rank would train on its half alone and the ranks' models would part).
+TEST(DataParallel, PythonSubmissionFileTwoRanksMatchOneProcess) {
+  const fs::path root = scratch("python");
+  const fs::path point = write_point(root);
+  const fs::path file = root / "nadamw_equations.py";
+  fs::copy_file(fs::path(TRAINPERF_TESTS_DIR) / ".." / "bench" / "python_nadamw_submission.py", file);
+  auto args = [&](const fs::path& exp) {
+    std::string a = run_args("fmnist_mlp", exp, point, 40);
+    a.replace(a.find("-s nadamw"), 9, "-s " + file.string());
+    return a;
+  };
+  const auto one = run_cli(args(root / "one"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto two = run_cli("launch --nproc-per-node 2 " + args(root / "two"));
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  auto trial = [](const fs::path& exp) { return exp / "nadamw_equations" / "study_0" / "fmnist_mlp_cpp" / "trial_1"; };
+  EXPECT_EQ(last_value(trial(root / "two"), "global_step"), 40);
+  EXPECT_NEAR(last_value(trial(root / "two"), "validation/loss"), last_value(trial(root / "one"), "validation/loss"),
+              1e-4);
+  EXPECT_NEAR(last_value(trial(root / "two"), "validation/accuracy"),
+              last_value(trial(root / "one"), "validation/accuracy"), 1e-3);
+  fs::remove_all(root);
+}
+
 // Started by hand with torchrun's variables, each rank with its own --experiment-dir: only rank 0's
 // holds logs, and its meta_data_0.json records the group.
 TEST(DataParallel, OnlyRankZeroWritesLogsAndMetaRecordsTheGroup) {
