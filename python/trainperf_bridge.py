@@ -16,6 +16,7 @@ import math
 import os
 import pickle
 import sys
+import types
 
 import torch
 
@@ -303,7 +304,12 @@ def describe(module):
   update = inspect.signature(module.update_params).parameters
   hparams = getattr(module, 'HPARAMS', None)
   if hparams is not None and not isinstance(hparams, dict):
-    hparams = dict(hparams._asdict()) if hasattr(hparams, '_asdict') else None
+    if hasattr(hparams, '_asdict'):  # a namedtuple
+      hparams = dict(hparams._asdict())
+    elif isinstance(hparams, types.SimpleNamespace):  # HPARAMS = SimpleNamespace(**HPARAMS) (the Muon entries)
+      hparams = dict(vars(hparams))
+    else:
+      hparams = None
   with open(module.__file__, encoding='utf-8') as f:
     package = 'algorithmic_efficiency' if 'algorithmic_efficiency' in f.read() else 'algoperf'
   return {
