@@ -324,7 +324,7 @@ def run(args):
       s = scores['time'].get(e['name'], (math.nan, math.nan, math.nan))
       table.append({'submission': e['name'], 'ruleset': 'self', 'trainperf_score': fmt(s[0]),
                     'trainperf_ci_low': fmt(s[1]), 'trainperf_ci_high': fmt(s[2]),
-                    'algoperf_score': fmt(float(e['algoperf_score'])),
+                    'algoperf_score': repr(float(e['algoperf_score'])),
                     'algoperf_source': source_text(e['algoperf_source'])})
     algoperf = {e['name']: float(e['algoperf_score']) for e in in_round}
     folders = submission_folders(exp, [e['name'] for e in in_round])

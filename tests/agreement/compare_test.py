@@ -160,10 +160,35 @@ def end_to_end(trainperf):
     check(rc == 1, 'an entries.json entry without its fields is refused (exit 1, message names the file)')
 
 
+def entries_match_the_leaderboards():
+  """validation/entries/entries.json against the published scores, where the mirror is here."""
+  mirror = compare.DEFAULT_MIRROR
+  show = lambda ref: subprocess.run(['git', '--git-dir', mirror, 'show', ref], capture_output=True, text=True)
+  if show('HEAD').returncode != 0:
+    print(f'skip entries.json vs the leaderboards: no mirror at {mirror}')
+    return
+  entries = compare.load_entries(os.path.join(ROOT, 'validation', 'entries', 'entries.json'))
+  names = [e['name'] for e in entries]
+  check(len(names) == len(set(names)), 'entries.json names are unique')
+  by_entry = {e['entry']: e for e in entries if e['round'] == '2026 A100 self-tuning'}
+  published = list(csv.DictReader(show('46e69f1b070e0995332e351cf4b8b3e09651c2bb:results/scores.csv').stdout.splitlines()))
+  check(len(published) == 17 and sorted(r['submission'] for r in published) == sorted(by_entry),
+        'entries.json has exactly the 17 entries of the 2026 round\'s results/scores.csv')
+  check(all(by_entry[r['submission']]['algoperf_score'] == float(r['score']) for r in published),
+        '2026 scores in entries.json equal results/scores.csv\'s')
+  readme = show('12c8e4ea93dc41a1ff6abc3debba9accd8ac1e3a:previous_leaderboards/algoperf_v05/README.md').stdout
+  self_tuning = readme[readme.index('BEGIN SELF-TUNING LEADERBOARD'):readme.index('END SELF-TUNING LEADERBOARD')]
+  v05 = [e for e in entries if e['round'] == 'v0.5 self-tuning']
+  check(len(v05) == 6 and all(f'submissions/self_tuning/{e["entry"]}/' in self_tuning
+                              and f'**{e["algoperf_score"]:.4f}**' in self_tuning for e in v05),
+        'the 6 v0.5 entries and their scores are those of the v0.5 README\'s self-tuning table')
+
+
 if __name__ == '__main__':
   if len(sys.argv) != 2:
     sys.exit('usage: compare_test.py TRAINPERF')
   correlations()
+  entries_match_the_leaderboards()
   end_to_end(sys.argv[1])
   if failures:
     print(f'{len(failures)} failure(s)')
