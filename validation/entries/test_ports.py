@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Checks our PyTorch ports of AlgoPerf's JAX NAdamW entries (init2winit_nadamw.py and the entry files
-beside it) against the originals' own optax update: nadamw_golden.json, written by
-gen_nadamw_golden.py from the original files. For each entry and case it runs the port's
+"""Checks our PyTorch ports of AlgoPerf's JAX entries against the originals' own code: the NAdamW entries
+(init2winit_nadamw.py and the entry files beside it) against nadamw_golden.json (gen_nadamw_golden.py),
+the schedule-free AdamW entries (optax_schedule_free_adamw.py) against sf_adamw_golden.json
+(gen_sf_adamw_golden.py: also the parameters at x that prepare_for_eval leaves for evaluation, and the
+return to y at the next update). For each entry and case it runs the port's
 init_optimizer_state / update_params (the AlgoPerf API, as trainperf's bridge calls them) on the same
 quadratic, with a workload stand-in whose model_fn returns the loss and whose loss_fn sums it, and
 compares every step's parameters. It also checks that each port's HPARAMS are the original's, that its
@@ -12,6 +14,7 @@ shifted by one update (a plausible porting slip) must break the tolerance.
 """
 import importlib.util
 import json
+import math
 import os
 import sys
 
@@ -60,7 +63,7 @@ class Workload:
     self.c = {k: torch.tensor(v).reshape(case['shapes'][k]) for k, v in case['c'].items()}
 
   def model_fn(self, params, batch, model_state, mode, rng, update_batch_norm, dropout_rate=None):
-    assert mode == spec.ForwardPassMode.TRAIN and update_batch_norm
+    assert mode == spec.ForwardPassMode.TRAIN
     loss = sum(torch.sum(0.5 * self.a[k] * (getattr(params, k) - self.c[k]) ** 2) for k in ('w', 'b'))
     return loss, model_state
 
@@ -69,21 +72,29 @@ class Workload:
     return {'summed': logits_batch, 'n_valid_examples': torch.tensor(1.0), 'per_example': logits_batch}
 
 
-def run(port, case):
+def run(port, case, eval_every=None):
+  """The port through the AlgoPerf API: parameters after every update (and, with eval_every, after
+  every prepare_for_eval, called after each eval_every-th update as the golden's generator did)."""
   model, workload = Model(case), Workload(case)
   state = port.init_optimizer_state(workload, model, None, None, None)
-  steps = []
+  steps, evals = [], []
+  snapshot = lambda: {k: getattr(model, k).detach().reshape(-1).clone() for k in ('w', 'b')}
   for step in range(len(case['params'])):
     state, model, _ = port.update_params(workload, model, None, None, None, {'targets': None}, None,
                                          state, [], step, None)
-    steps.append({k: getattr(model, k).detach().reshape(-1).clone() for k in ('w', 'b')})
-  return steps
+    steps.append(snapshot())
+    if eval_every and (step + 1) % eval_every == 0:
+      state, model, _ = port.prepare_for_eval(workload, model, None, None, None, None, state, [], step + 1, None)
+      evals.append(snapshot())
+  return steps, evals
 
 
-def worst(steps, case):
+def worst(steps, golden_steps):
   """Largest |port - original| / (ATOL + RTOL |original|) over all steps and values (<= 1 passes)."""
+  if len(steps) != len(golden_steps):
+    return math.inf
   ratio = 0.0
-  for got, want in zip(steps, case['params']):
+  for got, want in zip(steps, golden_steps):
     for k in ('w', 'b'):
       w = torch.tensor(want[k])
       ratio = max(ratio, float(((got[k] - w).abs() / (ATOL + RTOL * w.abs())).max()))
@@ -102,7 +113,7 @@ def main():
         check(port.get_batch_size(workload_name) == size,
               f'{name}: get_batch_size({workload_name}) = {port.get_batch_size(workload_name)}, original {size}')
     for case in entry['cases']:
-      r = worst(run(port, case), case)
+      r = worst(run(port, case)[0], case['params'])
       print(f'{name} step_hint {case["step_hint"]}: worst |port - original| / tolerance = {r:.3g}')
       check(r <= 1.0, f'{name} step_hint {case["step_hint"]}: port departs from the original ({r:.3g} x tolerance)')
 
@@ -113,11 +124,62 @@ def main():
   try:
     entry = golden['entries']['nadamw']
     case = next(c for c in entry['cases'] if c['step_hint'] == 200)
-    r = worst(run(load_port('nadamw'), case), case)
+    r = worst(run(load_port('nadamw'), case)[0], case['params'])
     print(f'nadamw with the schedule shifted by one update: {r:.3g} x tolerance (must exceed 1)')
     check(r > 1.0, 'a schedule shifted by one update passes the comparison: the tolerance is too loose')
   finally:
     init2winit_nadamw.learning_rate_at = original
+
+  with open(os.path.join(HERE, 'sf_adamw_golden.json')) as f:
+    golden = json.load(f)
+  for name, entry in golden['entries'].items():
+    port = load_port(name)
+    check(port.HPARAMS == entry['hparams'],
+          f'{name}: HPARAMS {port.HPARAMS} differ from the original\'s {entry["hparams"]}')
+    for workload_name, size in entry['batch_sizes'].items():
+      if size is not None:
+        check(port.get_batch_size(workload_name) == size,
+              f'{name}: get_batch_size({workload_name}) = {port.get_batch_size(workload_name)}, original {size}')
+    for case in entry['cases']:
+      steps, evals = run(port, case, golden['eval_every'])
+      r = worst(steps, case['params'])
+      e = worst(evals, [x['params'] for x in case['evals']])
+      print(f'{name} step_hint {case["step_hint"]}: worst |port - original| / tolerance = {r:.3g} '
+            f'(steps), {e:.3g} (x at prepare_for_eval)')
+      check(r <= 1.0 and e <= 1.0, f'{name} step_hint {case["step_hint"]}: port departs from the original')
+
+  # Teeth: the averaging weight read at the base step's count (lr(t - 1) instead of lr(t)), the natural
+  # slip since optax reads the schedule at two counters, must fail on the warmup case; and the state
+  # survives state_dict() / load_state_dict() (trainperf's checkpoints) mid-trajectory.
+  import optax_schedule_free_adamw as sf
+  entry = golden['entries']['schedule_free_adamw_jax']
+  case = next(c for c in entry['cases'] if c['step_hint'] == 400)
+  original = sf.learning_rate_at
+  calls = []
+
+  def one_behind(count, warmup, peak):
+    calls.append(count)
+    return original(count - 1 if len(calls) % 2 == 1 else count, warmup, peak)
+  sf.learning_rate_at = one_behind
+  try:
+    r = worst(run(load_port('schedule_free_adamw_jax'), case)[0], case['params'])
+  finally:
+    sf.learning_rate_at = original
+  print(f'schedule_free_adamw_jax with the averaging weight one step behind: {r:.3g} x tolerance (must exceed 1)')
+  check(r > 1.0, 'an averaging weight one step behind passes the comparison: the tolerance is too loose')
+  port = load_port('schedule_free_adamw_jax')
+  model, workload = Model(case), Workload(case)
+  state = port.init_optimizer_state(workload, model, None, None, None)
+  for step in range(len(case['params'])):
+    if step == 10:
+      saved = state['optimizer'].state_dict()
+      state = port.init_optimizer_state(workload, model, None, None, None)
+      state['optimizer'].load_state_dict(saved)
+    state, model, _ = port.update_params(workload, model, None, None, None, {'targets': None}, None,
+                                         state, [], step, None)
+  final = {k: getattr(model, k).detach().reshape(-1) for k in ('w', 'b')}
+  r = worst([final], [case['params'][-1]])
+  check(r <= 1.0, f'schedule_free_adamw_jax resumed from state_dict() at step 10 follows the original ({r:.3g})')
 
   if failures:
     print(f'{len(failures)} failure(s)')
