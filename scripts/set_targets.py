@@ -133,6 +133,9 @@ def main():
             spread = {"reached": len(times), "of": len(results), "median_reference_steps": statistics.median(times),
                       "iqr_reference_steps": q[2] - q[0],
                       "cv": statistics.stdev(times) / statistics.mean(times)}
+            # The seed-to-seed spread alone: the times above also carry load that changed during a trial.
+            steps = [r["target_reached_at"]["step"] for r in results if r["target_reached_at"]]
+            spread["cv_steps"] = statistics.stdev(steps) / statistics.mean(steps)
     summary = {
         "workload": a.workload, "metric": a.metric, "goal": a.goal,
         "validation_target": val_target, "test_target": round(test_target, 6),

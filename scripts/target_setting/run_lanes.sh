@@ -34,8 +34,8 @@ declare -A SPEC=(
 # Balanced by the measured cost of a step_hint run at one thread (docs/workloads/targets.md). The
 # workloads whose summaries are committed are left out (docs/workloads/targets.md, "Status"); to
 # redo one, name it: `run_lanes.sh only ctr_dlrm`.
-LANE_A="austen_lm speech_lstm mri_unet"
-LANE_B="molecules_gnn fmnist_vit bible_translate speech_conformer"
+LANE_A="speech_lstm mri_unet"
+LANE_B="fmnist_vit bible_translate speech_conformer"
 # fmnist_resnet's base is committed; its variant is not: `run_lanes.sh variants fmnist_resnet`.
 
 one() {  # base workload [variants-only]

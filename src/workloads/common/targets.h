@@ -23,8 +23,9 @@ WorkloadSpec with_targets(WorkloadSpec spec);
 // (usually the model's config, which lives outside the spec) is the caller's.
 // Why a workload cannot rank training algorithms, from its target-setting summary (issue 17; docs/workloads/
 // targets.md, "Status"): fewer than half of the target-setting reruns reached the target, or the coefficient
-// of variation of their time to it exceeds kMaxTimeToTargetCv. Empty when it is usable, and when the summary
-// has no `time_to_target_spread` yet (targets not re-set: nothing to judge). `where` names the file.
+// of variation of the steps at which they first met it (the seed-to-seed spread; their times also carry the
+// machine's load) exceeds kMaxTimeToTargetCv. Empty when it is usable, and when the summary has no
+// `time_to_target_spread` yet (targets not re-set: nothing to judge). `where` names the file.
 inline constexpr double kMaxTimeToTargetCv = 0.30;
 std::string ranking_exclusion(const nlohmann::json& summary, const std::string& where);
 std::string ranking_exclusion(const std::string& name);  // of the summary the build embedded
