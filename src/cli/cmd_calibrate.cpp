@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "report/calibration_page.h"
 #include "runner/trial_logs.h"
 #include "scoring/bootstrap.h"
 #include "submissions/registry.h"
@@ -199,8 +200,8 @@ void calibrate(const CalibrateArgs& a) {
           ++unfinished;
         }
       if (unfinished) {
-        fmt::print(std::cerr, "# rung {} ({} candidates x {} studies x {} workloads): {} trial command(s) above{}\n",
-                   rung, alive.size(), studies, refs.size(), unfinished,
+        fmt::print(std::cerr, "# rung {} ({} candidates x {} stud{} x {} workloads): {} trial command(s) above{}\n",
+                   rung, alive.size(), studies, studies == 1 ? "y" : "ies", refs.size(), unfinished,
                    a.halving ? "; when they are done, run the same `calibrate --plan` again for the next rung" : "");
         return;
       }
@@ -316,6 +317,7 @@ void calibrate(const CalibrateArgs& a) {
   };
   write_json(root / "calibration.json", out);
   write_json(root / "self_tuning.json", point_json(points[chosen]));
+  report::write_calibration_page(root / "calibration.json", root / "report.html");
 
   fmt::print("\n{:<10} {:>8} {:>22}  {}\n", "candidate", "score", "95% interval", "differs from the defaults");
   for (size_t c = 0; c < points.size(); ++c) {
@@ -328,8 +330,9 @@ void calibrate(const CalibrateArgs& a) {
   for (const auto& l : loo)
     fmt::print("leave out {:<24} chosen {} (with it: {}), its ratio {:.3f} vs {:.3f}, drop x{:.3f}\n",
                refs[l.held_out].workload, l.chosen_without, l.chosen_with, l.ratio_without, l.ratio_with, l.drop);
-  fmt::print("{} trials run (the exhaustive grid: {})\nwrote {}\nwrote {}\n", trials_run, trials_grid,
-             (root / "calibration.json").string(), (root / "self_tuning.json").string());
+  fmt::print("{} trials run (the exhaustive grid: {})\nwrote {}\nwrote {}\nwrote {}\n", trials_run, trials_grid,
+             (root / "calibration.json").string(), (root / "self_tuning.json").string(),
+             (root / "report.html").string());
 }
 
 }  // namespace

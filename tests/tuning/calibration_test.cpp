@@ -343,6 +343,11 @@ TEST(CalibrateCommand, EndToEndWritesBothFilesResumesAndRunsTheChosenPoint) {
   }
   const int chosen = cal["chosen"]["index"];
   EXPECT_EQ(json::parse(std::ifstream(dir / "self_tuning.json")), cal["candidates"][chosen]["point"]);
+  ASSERT_TRUE(fs::exists(dir / "report.html")) << "the calibration page";
+  fs::remove(dir / "report.html");
+  const auto report = run_cli("report " + dir.string());
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_TRUE(fs::exists(dir / "report.html")) << report.output;
 
   const auto again = run_cli(args);
   ASSERT_EQ(again.exit_code, 0) << again.output;
