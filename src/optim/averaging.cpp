@@ -82,14 +82,20 @@ void EmaAverage::load(torch::serialize::InputArchive& archive) {
 
 // --- LAWA ---
 
-LawaAverage::LawaAverage(std::vector<torch::Tensor> params, int64_t num_snapshots, int64_t every)
-    : WeightAverage(std::move(params)), k_(num_snapshots), every_(every) {
+bool algoperf_lawa_snapshot(int64_t t, int64_t start, int64_t every) {
+  return t - 1 >= start && (t - 1 - start) % every == 0;
+}
+
+LawaAverage::LawaAverage(std::vector<torch::Tensor> params, int64_t num_snapshots, int64_t every, LawaForm form,
+                         int64_t start)
+    : WeightAverage(std::move(params)), k_(num_snapshots), every_(every), form_(form), start_(start) {
   TORCH_CHECK(num_snapshots >= 1, "LawaAverage: num_snapshots must be >= 1, got ", num_snapshots);
   TORCH_CHECK(every >= 1, "LawaAverage: every must be >= 1, got ", every);
+  TORCH_CHECK(start >= 0, "LawaAverage: start must be >= 0, got ", start);
 }
 
 void LawaAverage::fold_in(int64_t t) {
-  if (t % every_ != 0) return;
+  if (form_ == LawaForm::algoperf ? !algoperf_lawa_snapshot(t, start_, every_) : t % every_ != 0) return;
   if (static_cast<int64_t>(queue_.size()) == k_) {
     // Reuse the oldest snapshot's memory for the newest.
     std::vector<torch::Tensor> oldest = std::move(queue_.front());
@@ -102,7 +108,8 @@ void LawaAverage::fold_in(int64_t t) {
 }
 
 std::vector<torch::Tensor> LawaAverage::average() const {
-  if (queue_.empty()) return clones(params());
+  if (queue_.empty() || (form_ == LawaForm::algoperf && static_cast<int64_t>(queue_.size()) < k_))
+    return clones(params());
   std::vector<torch::Tensor> sum = clones(queue_.front());
   for (size_t j = 1; j < queue_.size(); ++j)
     for (size_t i = 0; i < sum.size(); ++i) sum[i].add_(queue_[j][i]);
@@ -122,6 +129,39 @@ void LawaAverage::load(torch::serialize::InputArchive& archive) {
   archive.read("lawa/size", v);
   queue_.clear();
   for (int64_t j = 0; j < v.toInt(); ++j) queue_.push_back(read_tensor_list(archive, "lawa/" + std::to_string(j)));
+}
+
+// --- AlgoPerf's lawa_ema ---
+
+LawaEmaAverage::LawaEmaAverage(std::vector<torch::Tensor> params, double beta, int64_t every, int64_t start)
+    : WeightAverage(std::move(params)), beta_(beta), every_(every), start_(start) {
+  TORCH_CHECK(beta >= 0 && beta <= 1, "LawaEmaAverage: beta must be in [0, 1], got ", beta);
+  TORCH_CHECK(every >= 1, "LawaEmaAverage: every must be >= 1, got ", every);
+  TORCH_CHECK(start >= 0, "LawaEmaAverage: start must be >= 0, got ", start);
+}
+
+void LawaEmaAverage::fold_in(int64_t t) {
+  if (!algoperf_lawa_snapshot(t, start_, every_)) return;
+  if (ema_.empty()) {
+    ema_ = clones(params());
+    return;
+  }
+  for (size_t i = 0; i < ema_.size(); ++i) ema_[i].mul_(beta_).add_(params()[i].detach(), 1.0 - beta_);
+}
+
+std::vector<torch::Tensor> LawaEmaAverage::average() const {
+  if (num_updates() < start_ || ema_.empty()) return clones(params());
+  return clones(ema_);
+}
+
+void LawaEmaAverage::save(torch::serialize::OutputArchive& archive) const {
+  WeightAverage::save(archive);
+  write_tensor_list(archive, "lawa_ema", ema_);
+}
+
+void LawaEmaAverage::load(torch::serialize::InputArchive& archive) {
+  WeightAverage::load(archive);
+  ema_ = read_tensor_list(archive, "lawa_ema");
 }
 
 // --- Polynomial-decay average ---
