@@ -513,8 +513,6 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out, Co
       fmt::print(out, "  reference step {:.2f} ms{} -> budget {:.1f} s, eval every {:.2f} s\n", *reference_step_s * 1e3,
                  r.reference_step_s ? " (given)" : "", meta["max_runtime_s"].get<double>(),
                  meta["eval_period_s"].get<double>());
-    // The other ranks run this trial too, under rank 0's budget (docs/distributed.md).
-    if (data_parallel) announce_trial(comm, {trial, reference_step_s});
     options.reference_step_s = reference_step_s;
     options.resume_from = checkpoint ? &*checkpoint : nullptr;
     options.on_eval = [&](const EvalRecord& rec) {
@@ -530,6 +528,9 @@ std::vector<TrialOutcome> run_study(const StudyRequest& r, std::ostream& out, Co
         fmt::print(out, "  ({} cannot be checkpointed: a killed trial of it restarts from step 0)\n", sub.name);
     };
     try {
+      // The other ranks run this trial too, under rank 0's budget (docs/distributed.md). A rank that
+      // stopped before this broadcast fails the trial as one that stops during it does.
+      if (data_parallel) announce_trial(comm, {trial, reference_step_s});
       o.result = run_trial(*workload, *submission, hparams, options, comm);
     } catch (const GroupFailure& e) {  // another rank stopped: recorded as failed, and the study stops below
       o.result.status = TrialStatus::Failed;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -296,12 +297,17 @@ TEST(DataParallel, KillingOneRankStopsTheOtherNamingIt) {
     const std::string args = run_args("fmnist_mlp", root / "exp", point, 1000000);
     Rank ranks[2] = {start_rank(0, 2, port, args, root / "rank0.log"), start_rank(1, 2, port, args, root / "rank1.log")};
     Reaper reaper{{&ranks[0], &ranks[1]}};
-    // Killed once training runs (rank 0 has logged its first evaluation).
+    // Killed once training runs: rank 0 has logged its first evaluation (the file, with its header
+    // only, is there before the trial is announced to the other rank).
     const fs::path trial = trial_of(root / "exp", "fmnist_mlp_cpp");
+    auto evaluated = [&] {
+      const std::string csv = read_text(trial / "eval_measurements.csv");
+      return std::count(csv.begin(), csv.end(), '\n') >= 2;
+    };
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!fs::exists(trial / "eval_measurements.csv") && std::chrono::steady_clock::now() < deadline)
+    while (!evaluated() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(fs::exists(trial / "eval_measurements.csv")) << read_text(root / "rank0.log");
+    ASSERT_TRUE(evaluated()) << read_text(root / "rank0.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(ranks[victim].pid, SIGKILL);
     EXPECT_EQ(wait_for(ranks[victim], 10), 128 + SIGKILL);
@@ -315,6 +321,7 @@ TEST(DataParallel, KillingOneRankStopsTheOtherNamingIt) {
     EXPECT_LT(took, 15) << log;
     EXPECT_NE(log.find("rank " + std::to_string(victim) + " stopped"), std::string::npos) << log;
     if (victim == 1) {
+      ASSERT_TRUE(fs::exists(trial / "trial_result.json")) << "rank 0 recorded no result:\n" << log;
       const auto result = nlohmann::json::parse(read_text(trial / "trial_result.json"));
       EXPECT_EQ(result.value("status", ""), "failed") << result.dump();
     }
