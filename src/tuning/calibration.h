@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "scoring/diagnostics.h"
+#include "scoring/performance_profile.h"
 #include "scoring/targets.h"
 #include "scoring/time_to_target.h"
 #include "tuning/search_space.h"
@@ -49,7 +50,7 @@ std::vector<Hyperparameters> sample_candidates(const SubmissionEntry& sub, const
 // configuration's median time, docs/workloads/targets.md), a trial that misses the target counting as
 // kTauMax; the workload's ratio is the median over studies; the score is the geometric mean of the
 // workload ratios. Lower is better; 1 means "as fast as the budget".
-inline constexpr double kTauMax = 4.0;  // AlgoPerf's performance-profile limit (benchmark-rules.md)
+inline constexpr double kTauMax = scoring::kMaxRatio;  // AlgoPerf's performance-profile limit r_max
 
 struct WorkloadReference {
   std::string workload;
