@@ -101,17 +101,22 @@ def worst(steps, golden_steps):
   return ratio
 
 
+def check_hparams_and_batch_sizes(name, port, entry):
+  """The port's HPARAMS and get_batch_size answers equal the original's, as its golden entry records them."""
+  check(port.HPARAMS == entry['hparams'],
+        f'{name}: HPARAMS {port.HPARAMS} differ from the original\'s {entry["hparams"]}')
+  for workload_name, size in entry['batch_sizes'].items():
+    if size is not None:
+      check(port.get_batch_size(workload_name) == size,
+            f'{name}: get_batch_size({workload_name}) = {port.get_batch_size(workload_name)}, original {size}')
+
+
 def main():
   with open(os.path.join(HERE, 'nadamw_golden.json')) as f:
     golden = json.load(f)
   for name, entry in golden['entries'].items():
     port = load_port(name)
-    check(port.HPARAMS == entry['hparams'],
-          f'{name}: HPARAMS {port.HPARAMS} differ from the original\'s {entry["hparams"]}')
-    for workload_name, size in entry['batch_sizes'].items():
-      if size is not None:
-        check(port.get_batch_size(workload_name) == size,
-              f'{name}: get_batch_size({workload_name}) = {port.get_batch_size(workload_name)}, original {size}')
+    check_hparams_and_batch_sizes(name, port, entry)
     for case in entry['cases']:
       r = worst(run(port, case)[0], case['params'])
       print(f'{name} step_hint {case["step_hint"]}: worst |port - original| / tolerance = {r:.3g}')
@@ -134,12 +139,7 @@ def main():
     golden = json.load(f)
   for name, entry in golden['entries'].items():
     port = load_port(name)
-    check(port.HPARAMS == entry['hparams'],
-          f'{name}: HPARAMS {port.HPARAMS} differ from the original\'s {entry["hparams"]}')
-    for workload_name, size in entry['batch_sizes'].items():
-      if size is not None:
-        check(port.get_batch_size(workload_name) == size,
-              f'{name}: get_batch_size({workload_name}) = {port.get_batch_size(workload_name)}, original {size}')
+    check_hparams_and_batch_sizes(name, port, entry)
     for case in entry['cases']:
       steps, evals = run(port, case, golden['eval_every'])
       r = worst(steps, case['params'])
